@@ -1,0 +1,273 @@
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  type AuditEvent,
+  chainEvents,
+  type EventDraft,
+  GENESIS_HASH,
+} from '../core/audit-chain.ts';
+import { ConflictError, NotFoundError } from '../core/errors.ts';
+import type { StoredRequest } from '../core/request.ts';
+import type { Status } from '../core/status.ts';
+import { config } from './config.ts';
+import { documentClient } from './dynamo.ts';
+
+type TransactItem = NonNullable<
+  TransactWriteCommandInput['TransactItems']
+>[number];
+
+export type { EventDraft } from '../core/audit-chain.ts';
+
+/**
+ * Stores a new request, its first audit events and the lock on its
+ * cluster and principal in one transaction: either all land or none.
+ * Throws `ConflictError` naming the open request when the lock is held.
+ */
+export async function createRequest(
+  request: Omit<StoredRequest, 'auditSeq' | 'auditHash'>,
+  drafts: EventDraft[],
+): Promise<{ request: StoredRequest; events: AuditEvent[] }> {
+  const events = chainEvents(
+    { seq: 0, hash: GENESIS_HASH },
+    drafts.map((draft) => eventFields(request.requestId, draft, request.createdAt)),
+  );
+  const head = events.at(-1);
+  const stored: StoredRequest = {
+    ...request,
+    auditSeq: head?.seq ?? 0,
+    auditHash: head?.hash ?? GENESIS_HASH,
+  };
+  const items: TransactItem[] = [
+    {
+      Put: {
+        TableName: config.requestsTable(),
+        Item: {
+          id: request.lockId,
+          kind: 'LOCK',
+          requestId: request.requestId,
+          clusterName: request.clusterName,
+          principalArn: request.principalArn,
+          createdAt: request.createdAt,
+        },
+        ConditionExpression: 'attribute_not_exists(id)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+    {
+      Put: {
+        TableName: config.requestsTable(),
+        Item: { id: request.requestId, kind: 'REQUEST', ...stored },
+        ConditionExpression: 'attribute_not_exists(id)',
+      },
+    },
+    ...events.map(auditPut),
+  ];
+
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({ TransactItems: items }),
+    );
+  } catch (error) {
+    const held = lockHolder(error);
+    if (held !== undefined) {
+      throw new ConflictError(
+        `Request ${held} is already open for this cluster and principal`,
+        { openRequestId: held },
+      );
+    }
+    throw error;
+  }
+  return { request: stored, events };
+}
+
+function lockHolder(error: unknown): string | undefined {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  const reason = error.CancellationReasons?.[0];
+  if (reason?.Code !== 'ConditionalCheckFailed') return undefined;
+  const item = reason.Item as { requestId?: { S?: string } } | undefined;
+  return item?.requestId?.S ?? 'unknown';
+}
+
+/** Reads one request, or undefined. Strongly consistent. */
+export async function findRequest(
+  requestId: string,
+): Promise<StoredRequest | undefined> {
+  const { Item } = await documentClient().send(
+    new GetCommand({
+      TableName: config.requestsTable(),
+      Key: { id: requestId },
+      ConsistentRead: true,
+    }),
+  );
+  return Item?.kind === 'REQUEST' ? (Item as StoredRequest) : undefined;
+}
+
+/** Reads one request or throws `NotFoundError`. */
+export async function getRequest(requestId: string): Promise<StoredRequest> {
+  const found = await findRequest(requestId);
+  if (found === undefined) {
+    throw new NotFoundError(`No request ${requestId}`, { requestId });
+  }
+  return found;
+}
+
+/** What a transition writes: fields to set, events to append. */
+export interface TransitionPlan {
+  status?: Status;
+  set?: Partial<StoredRequest>;
+  /** Attributes to remove from the request item. */
+  remove?: (keyof StoredRequest)[];
+  events: EventDraft[];
+  releaseLock?: boolean;
+}
+
+/** Thrown by a plan builder to refuse a transition; nothing is written. */
+export class TransitionRefused extends Error {
+  constructor(readonly current: StoredRequest, message: string) {
+    super(message);
+    this.name = 'TransitionRefused';
+  }
+}
+
+const MAX_TRANSITION_TRIES = 8;
+
+/**
+ * Changes a request and appends its audit events atomically. The plan is
+ * built from the request as last read; the write is conditional on the
+ * audit head not having moved, so two writers racing (two approvers
+ * clicking at once) cannot fork the chain: the loser re-reads and rebuilds
+ * its plan from the winner's result.
+ */
+export async function transition(
+  requestId: string,
+  plan: (current: StoredRequest) => TransitionPlan,
+  now: () => Date = () => new Date(),
+): Promise<{ request: StoredRequest; events: AuditEvent[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await getRequest(requestId);
+    const planned = plan(current);
+    const at = now().toISOString();
+    const events = chainEvents(
+      { seq: current.auditSeq, hash: current.auditHash },
+      planned.events.map((draft) => eventFields(requestId, draft, at)),
+    );
+    const head = events.at(-1) ?? {
+      seq: current.auditSeq,
+      hash: current.auditHash,
+    };
+    const set: Record<string, unknown> = {
+      ...planned.set,
+      ...(planned.status ? { status: planned.status } : {}),
+      updatedAt: at,
+      auditSeq: head.seq,
+      auditHash: head.hash,
+    };
+    try {
+      await documentClient().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            updateRequest(current, set, planned.remove ?? []),
+            ...events.map(auditPut),
+            ...(planned.releaseLock ? [releaseLock(current)] : []),
+          ],
+        }),
+      );
+      const updated = { ...current, ...set } as StoredRequest;
+      for (const field of planned.remove ?? []) delete updated[field];
+      return { request: updated, events };
+    } catch (error) {
+      const raced =
+        error instanceof TransactionCanceledException ||
+        error instanceof ConditionalCheckFailedException;
+      if (!raced || attempt >= MAX_TRANSITION_TRIES) throw error;
+    }
+  }
+}
+
+function updateRequest(
+  current: StoredRequest,
+  set: Record<string, unknown>,
+  remove: readonly string[],
+): TransactItem {
+  const names: Record<string, string> = { '#seq': 'auditSeq' };
+  const values: Record<string, unknown> = { ':seq': current.auditSeq };
+  const assignments = Object.entries(set).map(([field, value], index) => {
+    names[`#f${index}`] = field;
+    values[`:v${index}`] = value;
+    return `#f${index} = :v${index}`;
+  });
+  const removals = remove.map((field, index) => {
+    names[`#r${index}`] = field;
+    return `#r${index}`;
+  });
+  const update = [
+    `SET ${assignments.join(', ')}`,
+    removals.length > 0 ? `REMOVE ${removals.join(', ')}` : '',
+  ].join(' ');
+  return {
+    Update: {
+      TableName: config.requestsTable(),
+      Key: { id: current.requestId },
+      UpdateExpression: update.trim(),
+      // The audit head is the request's version: nobody wrote in between.
+      ConditionExpression: '#seq = :seq',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+function releaseLock(current: StoredRequest): TransactItem {
+  return {
+    Delete: {
+      TableName: config.requestsTable(),
+      Key: { id: current.lockId },
+      // Never release a lock another request has since taken.
+      ConditionExpression: 'attribute_not_exists(id) OR requestId = :id',
+      ExpressionAttributeValues: { ':id': current.requestId },
+    },
+  };
+}
+
+function auditPut(event: AuditEvent): TransactItem {
+  return {
+    Put: {
+      TableName: config.auditTable(),
+      Item: event,
+      // Append-only: an event, once written, is never replaced.
+      ConditionExpression: 'attribute_not_exists(requestId)',
+    },
+  };
+}
+
+function eventFields(requestId: string, draft: EventDraft, at: string) {
+  return { requestId, at, ...draft };
+}
+
+/** Every audit event of a request, in `seq` order. */
+export async function listAudit(requestId: string): Promise<AuditEvent[]> {
+  const events: AuditEvent[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(
+      new QueryCommand({
+        TableName: config.auditTable(),
+        KeyConditionExpression: 'requestId = :id',
+        ExpressionAttributeValues: { ':id': requestId },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    events.push(...((page.Items ?? []) as AuditEvent[]));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return events;
+}

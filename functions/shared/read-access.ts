@@ -1,0 +1,17 @@
+import { PolicyDeniedError } from '../../core/errors.ts';
+import { changeFacts } from '../../core/intake.ts';
+import type { StoredRequest } from '../../core/request.ts';
+import { loadPolicyEngine } from '../../adapters/policy-loader.ts';
+
+/** Refuses with 403 unless policy lets `identity` read this request. */
+export async function authorizeRead(
+  identity: string,
+  request: StoredRequest,
+): Promise<void> {
+  const policy = await loadPolicyEngine();
+  const decision = policy.evaluateRead(
+    identity,
+    changeFacts(request, request.after),
+  );
+  if (!decision.allowed) throw new PolicyDeniedError(decision.reasons);
+}

@@ -1,0 +1,193 @@
+import { type Choice, decide } from '../../core/decision.ts';
+import { diffEntry } from '../../core/diff.ts';
+import { UnauthenticatedError } from '../../core/errors.ts';
+import { changeFacts } from '../../core/intake.ts';
+import { toPublicRequest } from '../../core/request.ts';
+import { verifySlackSignature } from '../../core/slack-signature.ts';
+import { approvalMessage } from '../../core/slack-message.ts';
+import { loadPolicyEngine } from '../../adapters/policy-loader.ts';
+import {
+  findRequest,
+  TransitionRefused,
+  transition,
+} from '../../adapters/request-store.ts';
+import { slackSecrets } from '../../adapters/secrets.ts';
+import { completeApproval, failApproval } from '../../adapters/sfn.ts';
+import {
+  emailOf,
+  postEphemeral,
+  updateMessage,
+} from '../../adapters/slack.ts';
+import { type HttpEvent, httpHandler, json, rawBody } from '../shared/http.ts';
+import { logger } from '../shared/logger.ts';
+
+interface BlockAction {
+  userId: string;
+  channelId: string;
+  choice: Choice;
+  requestId: string;
+}
+
+/** Reads the one button click we act on from Slack's form payload. */
+function parseAction(body: string): BlockAction | undefined {
+  const payloadText = new URLSearchParams(body).get('payload');
+  if (payloadText === null) return undefined;
+  let payload: {
+    type?: string;
+    user?: { id?: string };
+    channel?: { id?: string };
+    container?: { channel_id?: string };
+    actions?: { action_id?: string; value?: string }[];
+  };
+  try {
+    payload = JSON.parse(payloadText);
+  } catch {
+    return undefined;
+  }
+  const action = payload.actions?.[0];
+  const choice =
+    action?.action_id === 'approve'
+      ? 'APPROVED'
+      : action?.action_id === 'reject'
+        ? 'REJECTED'
+        : undefined;
+  const userId = payload.user?.id;
+  const channelId = payload.channel?.id ?? payload.container?.channel_id;
+  if (
+    payload.type !== 'block_actions' ||
+    !choice ||
+    !action?.value ||
+    !userId ||
+    !channelId
+  ) {
+    return undefined;
+  }
+  return { userId, channelId, choice, requestId: action.value };
+}
+
+function header(event: HttpEvent, name: string): string | undefined {
+  return event.headers?.[name] ?? undefined;
+}
+
+/**
+ * `POST /slack/interactions`: verifies Slack's signature over the raw body,
+ * maps the clicking user to an identity, asks policy, records the decision
+ * with its audit events, and completes or fails the workflow's task token
+ * when the decision is final. Every signed request gets a 200; what went
+ * wrong is told to the user in an ephemeral message.
+ */
+export const handler = httpHandler(async (event) => {
+  const body = rawBody(event);
+  const { signingSecret } = await slackSecrets();
+  const verdict = verifySlackSignature({
+    signingSecret,
+    timestamp: header(event, 'x-slack-request-timestamp'),
+    signature: header(event, 'x-slack-signature'),
+    rawBody: body,
+    nowSeconds: Math.floor(Date.now() / 1000),
+  });
+  if (!verdict.valid) {
+    logger.warn('refused a Slack request', { reason: verdict.reason });
+    throw new UnauthenticatedError('The Slack signature is not valid');
+  }
+
+  const action = parseAction(body);
+  if (!action) {
+    logger.info('ignored a Slack interaction we do not handle');
+    return json(200, {});
+  }
+  logger.appendKeys({ requestId: action.requestId });
+  const tell = (text: string) =>
+    postEphemeral(action.channelId, action.userId, text).catch(
+      (error: unknown) => logger.warn('ephemeral failed', { error }),
+    );
+
+  const identity = await emailOf(action.userId);
+  if (!identity) {
+    await tell('Your Slack profile has no e-mail, so you cannot decide here.');
+    return json(200, {});
+  }
+  const request = await findRequest(action.requestId);
+  if (!request) {
+    await tell(`There is no request ${action.requestId}.`);
+    return json(200, {});
+  }
+  logger.appendKeys({ clusterName: request.clusterName });
+
+  await record(action, identity, tell);
+  return json(200, {});
+});
+
+async function record(
+  action: BlockAction,
+  identity: string,
+  tell: (text: string) => Promise<unknown>,
+): Promise<void> {
+  const policy = await loadPolicyEngine();
+  let refusal: string | undefined;
+  let result: Awaited<ReturnType<typeof transition>>;
+  let outcome: ReturnType<typeof decide> | undefined;
+  try {
+    result = await transition(action.requestId, (current) => {
+      const decision = policy.evaluateDecision(
+        identity,
+        changeFacts(current, current.after),
+      );
+      outcome = decide(
+        current,
+        identity,
+        action.choice,
+        decision,
+        new Date().toISOString(),
+      );
+      if (outcome.kind === 'refused') {
+        if (outcome.events.length === 0) {
+          throw new TransitionRefused(current, outcome.message);
+        }
+        refusal = outcome.message;
+        return { events: outcome.events };
+      }
+      refusal = undefined;
+      return {
+        status: outcome.status,
+        set: { approvals: outcome.approvals },
+        events: outcome.events,
+        releaseLock: outcome.rejects,
+      };
+    });
+  } catch (error) {
+    if (error instanceof TransitionRefused) {
+      await tell(error.message);
+      return;
+    }
+    throw error;
+  }
+  if (refusal !== undefined || outcome?.kind !== 'recorded') {
+    logger.info('decision refused', { identity });
+    await tell(refusal ?? 'Nothing changed.');
+    return;
+  }
+
+  const { request } = result;
+  logger.info('decision recorded', { identity, status: request.status });
+  const token = request.taskToken;
+  if (token && outcome.completesApproval) await completeApproval(token);
+  if (token && outcome.rejects) {
+    await failApproval(token, 'Rejected', `Rejected by ${identity}`);
+  }
+  if (request.slack) {
+    const { text, blocks } = approvalMessage(
+      toPublicRequest(request),
+      diffEntry(request.before, request.after),
+    );
+    await updateMessage(request.slack, text, blocks).catch((error: unknown) =>
+      logger.warn('could not update the approval message', { error }),
+    );
+  }
+  await tell(
+    outcome.completesApproval || outcome.rejects
+      ? `Recorded: ${request.status}.`
+      : `Recorded your approval: ${request.approvals.length} of ` +
+          `${request.approvalsRequired}.`,
+  );
+}
