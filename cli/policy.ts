@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   buildPolicyEngine,
@@ -92,7 +92,8 @@ export async function policyCommand(
     err(usage);
     return 2;
   }
-  const dir = values.policies ?? defaultPolicyDir;
+  // Relative, so that output names `policies/x.cedar` as a user typed it.
+  const dir = values.policies ?? (relative(process.cwd(), defaultPolicyDir) || '.');
 
   try {
     switch (sub) {

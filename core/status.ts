@@ -18,9 +18,17 @@ export type Status = (typeof STATUSES)[number];
  * is time-bound, in which case the revert moves it to `REVERTED`.
  */
 const NEXT: Record<Status, readonly Status[]> = {
-  PENDING_APPROVAL: ['PENDING_APPROVAL', 'APPROVED', 'REJECTED', 'EXPIRED', 'CANCELLED'],
+  // FAILED from a wait: the approval step itself broke (Slack down).
+  PENDING_APPROVAL: [
+    'PENDING_APPROVAL',
+    'APPROVED',
+    'REJECTED',
+    'EXPIRED',
+    'CANCELLED',
+    'FAILED',
+  ],
   // EXPIRED: an approval that came after the wait had already timed out.
-  APPROVED: ['EXECUTING', 'CANCELLED', 'EXPIRED'],
+  APPROVED: ['EXECUTING', 'CANCELLED', 'EXPIRED', 'FAILED'],
   EXECUTING: ['EXECUTING', 'SUCCEEDED', 'FAILED'],
   SUCCEEDED: ['REVERTED', 'SUCCEEDED'],
   FAILED: [],

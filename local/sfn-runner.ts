@@ -7,6 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import './node20.ts';
 import { StateMachine } from 'aws-local-stepfunctions';
 
 /** An in-process Lambda handler bound to a function name. */
@@ -43,9 +44,26 @@ interface Execution {
 
 interface PendingTask {
   executionArn: string;
+  stateName: string;
   resolve: (output: unknown) => void;
   reject: (error: Error) => void;
   open: boolean;
+}
+
+interface StateDefinition {
+  Type: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+}
+
+/** Reads a simple reference path (`$.a.b`) from a JSON object. */
+function readPath(input: unknown, path: string): unknown {
+  let value = input;
+  for (const key of path.replace(/^\$\.?/, '').split('.').filter(Boolean)) {
+    value = (value as Record<string, unknown> | undefined)?.[key];
+  }
+  return value;
 }
 
 /** An error a Step Functions API call answers with. */
@@ -81,9 +99,9 @@ function asLambdaError(error: unknown): Error {
 export class LocalStepFunctions {
   readonly executions = new Map<string, Execution>();
   private readonly tasks = new Map<string, PendingTask>();
-  private readonly machine: StateMachine;
+  private readonly machines = new Map<string, StateMachine>();
   private readonly definition: {
-    States: Record<string, { Type: string; Resource?: string }>;
+    States: Record<string, StateDefinition>;
   };
   private server: Server | undefined;
 
@@ -93,9 +111,33 @@ export class LocalStepFunctions {
       text = text.replaceAll(`\${${key}}`, value);
     }
     this.definition = JSON.parse(text);
-    this.machine = new StateMachine(this.definition as never, {
-      validationOptions: { checkArn: true, checkPaths: true },
-    });
+    this.machineFor({});
+  }
+
+  /**
+   * aws-local-stepfunctions reads a Task's `TimeoutSecondsPath` from the
+   * task's effective parameters, where Step Functions reads it from the
+   * state's input. Our paths point into the execution input, which reaches
+   * those states unchanged, so each execution gets a definition with the
+   * timeouts resolved from its input.
+   */
+  private machineFor(input: Record<string, unknown>): StateMachine {
+    const definition = structuredClone(this.definition);
+    for (const state of Object.values(definition.States)) {
+      if (state.TimeoutSecondsPath === undefined) continue;
+      const value = readPath(input, state.TimeoutSecondsPath);
+      delete state.TimeoutSecondsPath;
+      if (typeof value === 'number') state.TimeoutSeconds = value;
+    }
+    const key = JSON.stringify(definition);
+    let machine = this.machines.get(key);
+    if (!machine) {
+      machine = new StateMachine(definition as never, {
+        validationOptions: { checkArn: true, checkPaths: true },
+      });
+      this.machines.set(key, machine);
+    }
+    return machine;
   }
 
   /** Starts an execution; the same name and input is answered as before. */
@@ -115,7 +157,7 @@ export class LocalStepFunctions {
     const parsed = JSON.parse(input) as Record<string, unknown>;
     const token = randomBytes(96).toString('base64url');
     const startDate = new Date();
-    const run = this.machine.run(parsed as never, {
+    const run = this.machineFor(parsed).run(parsed as never, {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(
           executionArn,
@@ -162,7 +204,7 @@ export class LocalStepFunctions {
       for await (const event of run.eventLogs) {
         if (event.type === 'StateEntered') execution.transitions += 1;
         if (event.type === 'StateFailed' || event.type === 'StateExited') {
-          this.closeTasks(execution.executionArn);
+          this.closeTasks(execution.executionArn, event.state.name);
         }
       }
     })().catch(() => undefined);
@@ -186,9 +228,15 @@ export class LocalStepFunctions {
     await counting;
   }
 
-  private closeTasks(executionArn: string) {
+  /** A task token closes when its state ends, however it ends. */
+  private closeTasks(executionArn: string, stateName?: string) {
     for (const task of this.tasks.values()) {
-      if (task.executionArn === executionArn) task.open = false;
+      if (
+        task.executionArn === executionArn &&
+        (stateName === undefined || task.stateName === stateName)
+      ) {
+        task.open = false;
+      }
     }
   }
 
@@ -212,7 +260,13 @@ export class LocalStepFunctions {
           }
         }
         const completion = new Promise((resolve, reject) => {
-          this.tasks.set(token, { executionArn, resolve, reject, open: true });
+          this.tasks.set(token, {
+            executionArn,
+            stateName,
+            resolve,
+            reject,
+            open: true,
+          });
         });
         try {
           await fn(Payload);

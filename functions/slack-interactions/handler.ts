@@ -118,6 +118,40 @@ export const handler = httpHandler(async (event) => {
   return json(200, {});
 });
 
+/** Task tokens that are closed: the wait timed out or was stopped. */
+const CLOSED_TOKEN_ERRORS = new Set([
+  'TaskTimedOut',
+  'TaskDoesNotExist',
+  'InvalidToken',
+]);
+
+/**
+ * Completes or fails the workflow's approval wait. False when the wait had
+ * already closed; the workflow then records how it ended (EXPIRED).
+ */
+async function resumeWorkflow(
+  token: string | undefined,
+  outcome: { completesApproval: boolean; rejects: boolean },
+  identity: string,
+): Promise<boolean> {
+  if (!token) return true;
+  try {
+    if (outcome.completesApproval) await completeApproval(token);
+    if (outcome.rejects) {
+      await failApproval(token, 'Rejected', `Rejected by ${identity}`);
+    }
+    return true;
+  } catch (error) {
+    if (error instanceof Error && CLOSED_TOKEN_ERRORS.has(error.name)) {
+      logger.warn('the approval wait had already closed', {
+        error: error.name,
+      });
+      return false;
+    }
+    throw error;
+  }
+}
+
 async function record(
   action: BlockAction,
   identity: string,
@@ -170,10 +204,13 @@ async function record(
 
   const { request } = result;
   logger.info('decision recorded', { identity, status: request.status });
-  const token = request.taskToken;
-  if (token && outcome.completesApproval) await completeApproval(token);
-  if (token && outcome.rejects) {
-    await failApproval(token, 'Rejected', `Rejected by ${identity}`);
+  const resumed = await resumeWorkflow(request.taskToken, outcome, identity);
+  if (!resumed) {
+    await tell(
+      'Your decision was recorded, but the approval wait had already ended;' +
+        ' the request will show how it ended.',
+    );
+    return;
   }
   if (request.slack) {
     const { text, blocks } = approvalMessage(

@@ -172,9 +172,8 @@ describe('fault injection', () => {
     expect(response.headers.get('x-amzn-errortype')).toBe(
       'InvalidParameterException',
     );
-    expect(
-      (await h.control('GET', 'faults').then((r) => r.json())).faults,
-    ).toEqual([]);
+    const pending = await (await h.control('GET', 'faults')).json();
+    expect(pending).toEqual({ faults: [] });
   });
 });
 
@@ -196,6 +195,23 @@ describe('latency', () => {
 
     expect(performance.now() - started).toBeGreaterThanOrEqual(115);
     await slow.emulator.close();
+  });
+});
+
+describe('state dump', () => {
+  it('shows changes made through the API at GET /_emulator/state', async () => {
+    await update(['deployers']);
+
+    const state = await (await h.control('GET', 'state')).json();
+
+    expect(state).toEqual(h.emulator.snapshot());
+    expect(
+      h.emulator
+        .snapshot()
+        .clusters.find((cluster) => cluster.name === 'demo')
+        ?.accessEntries.find((entry) => entry.principalArn === DEVELOPERS)
+        ?.kubernetesGroups,
+    ).toEqual(['deployers']);
   });
 });
 

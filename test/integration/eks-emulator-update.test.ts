@@ -15,7 +15,8 @@ import {
   T0,
 } from './eks-emulator-harness.ts';
 
-const DEFAULT_USERNAME = `arn:aws:sts::${ACCOUNT}:assumed-role/developers/{{SessionName}}`;
+const DEFAULT_USERNAME =
+  `arn:aws:sts::${ACCOUNT}:assumed-role/developers/` + '{{SessionName}}';
 
 let h: Harness;
 
@@ -96,7 +97,7 @@ describe('UpdateAccessEntry', () => {
   it('keeps the type even when the input smuggles a new one', async () => {
     const smuggled = { kubernetesGroups: ['deployers'], type: 'EC2_LINUX' };
 
-    await update(smuggled as UpdateAccessEntryCommandInput);
+    await update(smuggled as unknown as UpdateAccessEntryCommandInput);
 
     expect(await current()).toMatchObject({
       type: 'STANDARD',

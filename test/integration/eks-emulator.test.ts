@@ -101,12 +101,16 @@ describe('DescribeAccessEntry', () => {
       principalArn: DEVELOPERS,
       kubernetesGroups: ['viewers'],
       accessEntryArn: expect.stringMatching(
-        /^arn:aws:eks:us-east-1:111122223333:access-entry\/demo\/role\/111122223333\/developers\/[0-9a-f-]{36}$/,
+        new RegExp(
+          `^arn:aws:eks:us-east-1:${ACCOUNT}:access-entry/demo/role/` +
+            `${ACCOUNT}/developers/[0-9a-f-]{36}$`,
+        ),
       ),
       createdAt: at(T0),
       modifiedAt: at(T0),
       tags: {},
-      username: `arn:aws:sts::${ACCOUNT}:assumed-role/developers/{{SessionName}}`,
+      username:
+        `arn:aws:sts::${ACCOUNT}:assumed-role/developers/` + '{{SessionName}}',
       type: 'STANDARD',
     });
   });
@@ -247,7 +251,8 @@ describe('CreateAccessEntry', () => {
     ],
     [
       'a service-linked role',
-      `arn:aws:iam::${ACCOUNT}:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS`,
+      `arn:aws:iam::${ACCOUNT}:role/aws-service-role/eks.amazonaws.com/` +
+        'AWSServiceRoleForAmazonEKS',
       SERVICE_LINKED,
     ],
     ['a malformed ARN', 'developers', FORMAT_NOT_VALID],
@@ -468,7 +473,9 @@ describe('DeleteAccessEntry', () => {
       h.eks.send(
         new DeleteAccessEntryCommand({
           clusterName: 'demo',
-          principalArn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/x.amazonaws.com/Slr`,
+          principalArn:
+            `arn:aws:iam::${ACCOUNT}:role/aws-service-role/` +
+            'x.amazonaws.com/Slr',
         }),
       ),
     );

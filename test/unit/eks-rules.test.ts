@@ -158,7 +158,9 @@ describe('Function: checkUsername', () => {
       expect(checkUsername(`${prefix}bob`)).toEqual({
         exception: 'InvalidParameterException',
         field: 'username',
-        message: `The username ${prefix}bob is invalid, it cannot start with ${prefix}`,
+        message:
+          `The username ${prefix}bob is invalid, it cannot start with ` +
+          prefix,
       });
     },
   );
