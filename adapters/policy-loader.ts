@@ -2,8 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCedarPolicyEngine } from '../core/policy/cedar-engine.ts';
-import type { PolicyEngine } from '../core/policy.ts';
 import { PolicySetError } from '../core/policy/policy-set.ts';
+import type { PolicyEngine } from '../core/policy.ts';
 
 /** `policies/` beside this folder: the default policy set. */
 export const defaultPolicyDir = fileURLToPath(
@@ -70,7 +70,9 @@ export async function readEntitiesFile(path: string): Promise<unknown> {
     throw new PolicySetError([
       {
         file: path,
-        message: `cannot read the policy entities (${cause}); start the local stack to write it, or set POLICY_ENTITIES_FILE`,
+        message:
+          `cannot read the policy entities (${cause}); start the local ` +
+          'stack to write it, or set POLICY_ENTITIES_FILE',
       },
     ]);
   }

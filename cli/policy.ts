@@ -20,10 +20,7 @@ import {
   parsePolicySources,
   validatePolicies,
 } from '../core/policy/policy-set.ts';
-import {
-  type HistoricalRequest,
-  simulate,
-} from '../core/policy/simulate.ts';
+import { type HistoricalRequest, simulate } from '../core/policy/simulate.ts';
 import { entitiesFromSeed } from '../local/policy-entities.ts';
 import { loadSeed } from '../local/seed.ts';
 
@@ -47,10 +44,13 @@ export interface PolicyCommandDeps {
 
 const usage = `Usage:
   eks-access-gate policy validate [--policies <dir>]
-  eks-access-gate policy test [--policies <dir>] [--cases <dir>] [--entities <file>]
-  eks-access-gate policy simulate --policies <dir> [--from <iso>] [--to <iso>] [--entities <file>]
+  eks-access-gate policy test [--policies <dir>] [--cases <dir>]
+      [--entities <file>]
+  eks-access-gate policy simulate --policies <dir> [--from <iso>]
+      [--to <iso>] [--entities <file>]
 
-  --policies  folder of *.cedar files and schema.cedarschema (default: policies/)
+  --policies  folder of *.cedar files and schema.cedarschema
+              (default: policies/)
   --cases     folder of *.json test cases (default: <policies>/tests)
   --entities  Cedar entities JSON (test default: from local/seed.json;
               simulate default: POLICY_ENTITIES_FILE, else local/seed.json)`;
@@ -93,7 +93,8 @@ export async function policyCommand(
     return 2;
   }
   // Relative, so that output names `policies/x.cedar` as a user typed it.
-  const dir = values.policies ?? (relative(process.cwd(), defaultPolicyDir) || '.');
+  const dir =
+    values.policies ?? (relative(process.cwd(), defaultPolicyDir) || '.');
 
   try {
     switch (sub) {

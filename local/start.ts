@@ -35,6 +35,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 const dataDir = values['data-dir'] ?? '.local';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
+// Lambda runs Node 22; the local Node 20 warning says nothing useful here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const started = Date.now();
 const stack = await startLocalStack({
   port,

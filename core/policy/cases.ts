@@ -76,7 +76,8 @@ export interface CaseResult {
 /** Fills a case's facts with {@link caseFactDefaults}. */
 export function caseFacts(policyCase: PolicyCase): ChangeFacts {
   const { facts } = policyCase;
-  const usernameBefore = facts.usernameBefore ?? caseFactDefaults.usernameBefore;
+  const usernameBefore =
+    facts.usernameBefore ?? caseFactDefaults.usernameBefore;
   return {
     clusterName: facts.clusterName ?? caseFactDefaults.clusterName,
     principalArn: facts.principalArn ?? caseFactDefaults.principalArn,
@@ -105,7 +106,8 @@ export function runPolicyCase(
     if (expected === undefined) return;
     if (JSON.stringify(actual) !== JSON.stringify(expected)) {
       failures.push(
-        `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`,
+        `${what}: expected ${JSON.stringify(expected)}, ` +
+          `got ${JSON.stringify(actual)}`,
       );
     }
   };
@@ -131,7 +133,10 @@ export function runPolicyCase(
             );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { name: policyCase.name, failures: [`evaluation failed: ${message}`] };
+    return {
+      name: policyCase.name,
+      failures: [`evaluation failed: ${message}`],
+    };
   }
 
   check('decision', decision.allowed ? 'allow' : 'deny', expect.decision);

@@ -17,8 +17,8 @@ import type {
 } from '../policy.ts';
 import {
   type CompiledPolicy,
-  type PolicySources,
   PolicySetError,
+  type PolicySources,
   parsePolicySources,
   toStaticPolicies,
   validatePolicies,
@@ -379,14 +379,18 @@ function selfCheck(
       ? []
       : answer.errors.map((e) => ({
           file: schemaFile,
-          message: `Action::"${action}" does not accept what the engine sends: ${e.message}`,
+          message:
+            `Action::"${action}" does not accept what the engine ` +
+            `sends: ${e.message}`,
         }));
   });
   if (problems.length > 0) throw new PolicySetError(problems);
 }
 
 function failOnProblem(
-  answer: { type: 'success' } | { type: 'failure'; errors: { message: string }[] },
+  answer:
+    | { type: 'success' }
+    | { type: 'failure'; errors: { message: string }[] },
   file: string,
 ) {
   if (answer.type === 'failure') {

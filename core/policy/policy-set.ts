@@ -106,7 +106,9 @@ export function parsePolicySources(sources: PolicySources): {
       }
       const clash = seen.get(id);
       if (clash) {
-        policyProblem(`@id "${id}" is also used at ${clash.file}:${clash.line}`);
+        policyProblem(
+          `@id "${id}" is also used at ${clash.file}:${clash.line}`,
+        );
         continue;
       }
       if (!annotations.reason) {

@@ -62,7 +62,13 @@ export function simulate(
       };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      next = { requestId, before, after: 'ERROR', reasons: [message], policyIds: [] };
+      next = {
+        requestId,
+        before,
+        after: 'ERROR',
+        reasons: [message],
+        policyIds: [],
+      };
     }
     if (next.after !== before) changed.push(next);
   }

@@ -88,7 +88,10 @@ describe('Command: policy validate', () => {
 
   it('fails naming the file and line of a broken policy', async () => {
     await edit('approve.cedar', (text) =>
-      text.replace('principal == context.requester', 'principal == context.requestr'),
+      text.replace(
+        'principal == context.requester',
+        'principal == context.requestr',
+      ),
     );
 
     const { code, output } = await run([
@@ -281,9 +284,9 @@ describe('Function: loadPolicyEngine', () => {
 
     expect(second).toBe(first);
     const engine = await first;
-    expect(engine.evaluateIntake(history[0]?.facts as ChangeFacts)).toMatchObject(
-      { approvalsRequired: 2 },
-    );
+    expect(
+      engine.evaluateIntake(history[0]?.facts as ChangeFacts),
+    ).toMatchObject({ approvalsRequired: 2 });
   });
 
   it('rejects naming the entities file when it is missing', async () => {

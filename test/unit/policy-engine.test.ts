@@ -118,7 +118,10 @@ describe('Function: createCedarPolicyEngine, default policies', () => {
 
     const decision = engine.evaluateIntake(facts);
 
-    expect(decision).toMatchObject({ approvalsRequired: 1, autoApproved: false });
+    expect(decision).toMatchObject({
+      approvalsRequired: 1,
+      autoApproved: false,
+    });
   });
 
   it('denies a duration over 7 days at intake, with the reason', () => {
@@ -208,7 +211,9 @@ describe('Function: createCedarPolicyEngine, loading', () => {
   it('throws naming the policy that has no @id', () => {
     const build = () =>
       createCedarPolicyEngine({
-        policiesText: { 'extra.cedar': 'permit (principal, action, resource);' },
+        policiesText: {
+          'extra.cedar': 'permit (principal, action, resource);',
+        },
         schemaText,
         entities: [],
       });
@@ -236,7 +241,8 @@ describe('Function: createCedarPolicyEngine, loading', () => {
   });
 
   it('throws when two policies share an @id', () => {
-    const policy = '@id("same") @reason("r")\npermit (principal, action, resource);';
+    const policy =
+      '@id("same") @reason("r")\npermit (principal, action, resource);';
 
     const build = () =>
       createCedarPolicyEngine({
@@ -244,7 +250,9 @@ describe('Function: createCedarPolicyEngine, loading', () => {
         entities: [],
       });
 
-    expect(build).toThrow(/b\.cedar:1 \[same\]: @id "same" is also used at a\.cedar:1/);
+    expect(build).toThrow(
+      /b\.cedar:1 \[same\]: @id "same" is also used at a\.cedar:1/,
+    );
   });
 
   it('throws when @approvals is not a positive integer', () => {
