@@ -37,7 +37,9 @@ export async function createRequest(
 ): Promise<{ request: StoredRequest; events: AuditEvent[] }> {
   const events = chainEvents(
     { seq: 0, hash: GENESIS_HASH },
-    drafts.map((draft) => eventFields(request.requestId, draft, request.createdAt)),
+    drafts.map((draft) =>
+      eventFields(request.requestId, draft, request.createdAt),
+    ),
   );
   const head = events.at(-1);
   const stored: StoredRequest = {
@@ -131,7 +133,10 @@ export interface TransitionPlan {
 
 /** Thrown by a plan builder to refuse a transition; nothing is written. */
 export class TransitionRefused extends Error {
-  constructor(readonly current: StoredRequest, message: string) {
+  constructor(
+    readonly current: StoredRequest,
+    message: string,
+  ) {
     super(message);
     this.name = 'TransitionRefused';
   }

@@ -30,8 +30,7 @@ async function load(): Promise<SlackSecrets> {
   if (!arn) {
     return {
       botToken: process.env.SLACK_BOT_TOKEN ?? 'xoxb-local',
-      signingSecret:
-        process.env.SLACK_SIGNING_SECRET ?? 'local-signing-secret',
+      signingSecret: process.env.SLACK_SIGNING_SECRET ?? 'local-signing-secret',
     };
   }
   const client = new SecretsManagerClient({ region: config.region() });

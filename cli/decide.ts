@@ -33,10 +33,17 @@ export async function decideCommand(
     channel: { id: channel },
     container: { type: 'message', channel_id: channel },
     actions: [
-      { type: 'button', action_id: action, value: requestId, block_id: 'decision' },
+      {
+        type: 'button',
+        action_id: action,
+        value: requestId,
+        block_id: 'decision',
+      },
     ],
   };
-  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const body = new URLSearchParams({
+    payload: JSON.stringify(payload),
+  }).toString();
   const timestamp = String(Math.floor(Date.now() / 1000));
   const secret = process.env.SLACK_SIGNING_SECRET ?? 'local-signing-secret';
   const answer = await api.call('POST', '/slack/interactions', body, {

@@ -59,7 +59,11 @@ export async function waitForFinal(api: ApiClient, requestId: string) {
   for (;;) {
     const answer = await api.call('GET', `/requests/${requestId}`);
     const status = (answer.body as { status?: string }).status;
-    if (answer.status !== 200 || FINAL.has(status ?? '') || Date.now() > deadline) {
+    if (
+      answer.status !== 200 ||
+      FINAL.has(status ?? '') ||
+      Date.now() > deadline
+    ) {
       return answer;
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -120,7 +124,9 @@ async function run(
           ? { kubernetesGroups: values.group ?? [] }
           : {}),
         ...(values.username !== undefined ? { username: values.username } : {}),
-        ...(duration !== undefined ? { durationMinutes: Number(duration) } : {}),
+        ...(duration !== undefined
+          ? { durationMinutes: Number(duration) }
+          : {}),
       };
       const key = values['idempotency-key'];
       answer = await api.call(
@@ -136,7 +142,10 @@ async function run(
       break;
     }
     case 'status':
-      answer = await api.call('GET', `/requests/${need(requestId, 'requestId')}`);
+      answer = await api.call(
+        'GET',
+        `/requests/${need(requestId, 'requestId')}`,
+      );
       break;
     case 'cancel':
       answer = await api.call(

@@ -49,7 +49,9 @@ export function canonicalJson(value: unknown): string {
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, member]) => member !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const body = entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`);
+  const body = entries.map(
+    ([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`,
+  );
   return `{${body.join(',')}}`;
 }
 

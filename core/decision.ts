@@ -75,10 +75,7 @@ export function decide(
       completesApproval: false,
       rejects: true,
       approvals,
-      events: [
-        policyEvent,
-        { type: 'REJECTED', actor: identity, details: {} },
-      ],
+      events: [policyEvent, { type: 'REJECTED', actor: identity, details: {} }],
     };
   }
   const quorum = given >= request.approvalsRequired;

@@ -1,18 +1,18 @@
 import type { EventDraft } from './audit-chain.ts';
 import { diffEntry, type EntryDiff, isEmptyDiff } from './diff.ts';
 import {
-  PolicyDeniedError,
-  UnsupportedEntryError,
-  ValidationError,
-  type ValidationIssue,
-} from './errors.ts';
-import {
   checkAuthenticationMode,
   checkEntryTypeAllowsGroups,
   checkKubernetesGroups,
   checkPrincipalArn,
   checkUsername,
 } from './eks-rules.ts';
+import {
+  PolicyDeniedError,
+  UnsupportedEntryError,
+  ValidationError,
+  type ValidationIssue,
+} from './errors.ts';
 import type { ChangeFacts, IntakeDecision, PolicyEngine } from './policy.ts';
 import {
   type EntrySnapshot,

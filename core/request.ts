@@ -31,7 +31,8 @@ export const submitRequestSchema = z
     durationMinutes: z.int().min(1).max(MAX_DURATION_MINUTES).optional(),
   })
   .refine(
-    (body) => body.kubernetesGroups !== undefined || body.username !== undefined,
+    (body) =>
+      body.kubernetesGroups !== undefined || body.username !== undefined,
     {
       message: 'at least one of kubernetesGroups and username is required',
       path: ['kubernetesGroups'],

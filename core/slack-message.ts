@@ -9,7 +9,9 @@ export interface SlackMessage {
 }
 
 function list(items: readonly string[]): string {
-  return items.length === 0 ? '_none_' : items.map((i) => `\`${i}\``).join(', ');
+  return items.length === 0
+    ? '_none_'
+    : items.map((i) => `\`${i}\``).join(', ');
 }
 
 function facts(request: ChangeRequest, diff: EntryDiff): string[] {

@@ -96,7 +96,10 @@ export function createApiServer(
       const fn = route ? functions[route.fn] : undefined;
       if (!route || !fn) {
         send(res, 404, {
-          error: { code: 'NotFound', message: `No route ${method} ${url.pathname}` },
+          error: {
+            code: 'NotFound',
+            message: `No route ${method} ${url.pathname}`,
+          },
         });
         return;
       }
@@ -107,7 +110,10 @@ export function createApiServer(
         });
         return;
       }
-      const result = await fn(toEvent(req, url, route, body), lambdaContext(route.fn));
+      const result = await fn(
+        toEvent(req, url, route, body),
+        lambdaContext(route.fn),
+      );
       res.writeHead(result.statusCode ?? 200, {
         'content-type': 'application/json',
         ...(result.headers as Record<string, string> | undefined),

@@ -36,7 +36,9 @@ export async function startDynamo(options: {
     ...(options.path ? { path: options.path } : {}),
     stdio: 'ignore',
   } as never);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => resolve()),
+  );
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');

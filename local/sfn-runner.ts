@@ -60,7 +60,10 @@ interface StateDefinition {
 /** Reads a simple reference path (`$.a.b`) from a JSON object. */
 function readPath(input: unknown, path: string): unknown {
   let value = input;
-  for (const key of path.replace(/^\$\.?/, '').split('.').filter(Boolean)) {
+  for (const key of path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean)) {
     value = (value as Record<string, unknown> | undefined)?.[key];
   }
   return value;

@@ -3,13 +3,13 @@ import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WORKFLOW_FUNCTIONS } from '../functions/routes.ts';
-import { type HttpFunction, createApiServer, listen } from './api-server.ts';
-import { startDynamo, type RunningDynamo } from './dynamodb.ts';
+import { createApiServer, type HttpFunction, listen } from './api-server.ts';
+import { type RunningDynamo, startDynamo } from './dynamodb.ts';
 import { createEksEmulator } from './eks-emulator/index.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { writePolicyEntities } from './policy-entities.ts';
 import { loadSeed, type Seed } from './seed.ts';
-import { LocalStepFunctions, type LocalFunction } from './sfn-runner.ts';
+import { type LocalFunction, LocalStepFunctions } from './sfn-runner.ts';
 import { SlackStandIn } from './slack-standin.ts';
 import { ensureTables } from './tables.ts';
 
@@ -82,19 +82,23 @@ async function start(
   stops: (() => Promise<void>)[],
   stop: () => Promise<void>,
 ): Promise<LocalStack> {
-  const seed = await loadSeed(options.seedPath ?? join(ROOT, 'local/seed.json'));
+  const seed = await loadSeed(
+    options.seedPath ?? join(ROOT, 'local/seed.json'),
+  );
   const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
-  if (dataDir && options.fresh) await rm(dataDir, { recursive: true, force: true });
+  if (dataDir && options.fresh)
+    await rm(dataDir, { recursive: true, force: true });
   if (dataDir) await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
 
-  let dynamo: RunningDynamo | undefined;
-  const dynamoEndpoint =
-    options.dynamoEndpoint ??
-    (dynamo = await startDynamo({
+  let dynamoEndpoint = options.dynamoEndpoint;
+  if (dynamoEndpoint === undefined) {
+    const dynamo: RunningDynamo = await startDynamo({
       ...(options.dynamoPort !== undefined ? { port: options.dynamoPort } : {}),
       ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}),
-    })).endpoint;
-  if (dynamo) stops.push(dynamo.stop);
+    });
+    stops.push(dynamo.stop);
+    dynamoEndpoint = dynamo.endpoint;
+  }
 
   const emulator = createEksEmulator({ seed });
   const eksUrl = await emulator.listen(options.eksPort ?? 0);
@@ -170,7 +174,10 @@ async function start(
   };
   const server: Server = createApiServer(httpFunctions, (url) => {
     if (url.pathname === '/health') {
-      return Promise.resolve({ status: 200, body: { status: 'ok', endpoints } });
+      return Promise.resolve({
+        status: 200,
+        body: { status: 'ok', endpoints },
+      });
     }
     if (url.pathname === '/_local/slack/messages') {
       return Promise.resolve({ status: 200, body: { calls: slack.calls } });

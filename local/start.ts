@@ -11,7 +11,12 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-let values: { fresh?: boolean; port?: string; 'data-dir'?: string; help?: boolean };
+let values: {
+  fresh?: boolean;
+  port?: string;
+  'data-dir'?: string;
+  help?: boolean;
+};
 try {
   ({ values } = parseArgs({
     options: {
@@ -46,7 +51,9 @@ const stack = await startLocalStack({
   dynamoPort: Number(process.env.DYNAMODB_PORT ?? 8000),
   dataDir,
   fresh: values.fresh ?? false,
-}).catch((error: Error) => fail(`The local stack did not start: ${error.message}`));
+}).catch((error: Error) =>
+  fail(`The local stack did not start: ${error.message}`),
+);
 
 console.log(`eks-access-gate local stack is up (${Date.now() - started} ms)
 

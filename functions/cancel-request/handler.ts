@@ -1,13 +1,10 @@
+import { TransitionRefused, transition } from '../../adapters/request-store.ts';
+import { stopWorkflow } from '../../adapters/sfn.ts';
+import { updateMessage } from '../../adapters/slack.ts';
 import { diffEntry } from '../../core/diff.ts';
 import { ConflictError, PolicyDeniedError } from '../../core/errors.ts';
 import { type StoredRequest, toPublicRequest } from '../../core/request.ts';
 import { approvalMessage } from '../../core/slack-message.ts';
-import {
-  TransitionRefused,
-  transition,
-} from '../../adapters/request-store.ts';
-import { stopWorkflow } from '../../adapters/sfn.ts';
-import { updateMessage } from '../../adapters/slack.ts';
 import { httpHandler, json, pathParam } from '../shared/http.ts';
 import { callerIdentity } from '../shared/identity.ts';
 import { logger } from '../shared/logger.ts';

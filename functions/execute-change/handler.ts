@@ -1,9 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { AccessEntry } from '@aws-sdk/client-eks';
-import { sameGroups } from '../../core/diff.ts';
-import { DriftedError, driftBetween } from '../../core/drift.ts';
-import type { StoredRequest } from '../../core/request.ts';
+import middy from '@middy/core';
 import {
   describeAccessEntry,
   entryToJson,
@@ -14,6 +11,9 @@ import {
   TransitionRefused,
   transition,
 } from '../../adapters/request-store.ts';
+import { sameGroups } from '../../core/diff.ts';
+import { DriftedError, driftBetween } from '../../core/drift.ts';
+import type { StoredRequest } from '../../core/request.ts';
 import { logger } from '../shared/logger.ts';
 
 export interface ExecuteChangeInput {
@@ -30,8 +30,11 @@ function observed(entry: AccessEntry) {
   return {
     kubernetesGroups: entry.kubernetesGroups ?? [],
     username: entry.username ?? '',
-    modifiedAt: (entry.modifiedAt ?? entry.createdAt ?? new Date(0))
-      .toISOString(),
+    modifiedAt: (
+      entry.modifiedAt ??
+      entry.createdAt ??
+      new Date(0)
+    ).toISOString(),
   };
 }
 

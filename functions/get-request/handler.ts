@@ -1,6 +1,6 @@
+import { getRequest, listAudit } from '../../adapters/request-store.ts';
 import { verifyChain } from '../../core/audit-chain.ts';
 import { toPublicRequest } from '../../core/request.ts';
-import { getRequest, listAudit } from '../../adapters/request-store.ts';
 import { httpHandler, json, pathParam } from '../shared/http.ts';
 import { callerIdentity } from '../shared/identity.ts';
 import { logger } from '../shared/logger.ts';

@@ -1,17 +1,17 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { EventDraft } from '../../core/audit-chain.ts';
-import { diffEntry } from '../../core/diff.ts';
-import { errorCodeFor } from '../../core/drift.ts';
-import { type StoredRequest, toPublicRequest } from '../../core/request.ts';
-import { approvalMessage, resultReply } from '../../core/slack-message.ts';
-import { type Status, statusesLeadingTo } from '../../core/status.ts';
 import {
   type TransitionPlan,
   TransitionRefused,
   transition,
 } from '../../adapters/request-store.ts';
 import { postMessage, updateMessage } from '../../adapters/slack.ts';
+import type { EventDraft } from '../../core/audit-chain.ts';
+import { diffEntry } from '../../core/diff.ts';
+import { errorCodeFor } from '../../core/drift.ts';
+import { type StoredRequest, toPublicRequest } from '../../core/request.ts';
+import { approvalMessage, resultReply } from '../../core/slack-message.ts';
+import { type Status, statusesLeadingTo } from '../../core/status.ts';
 import { logger } from '../shared/logger.ts';
 
 /** A Step Functions error as a Catch hands it over. */
@@ -26,7 +26,11 @@ export type RecordResultInput =
       outcome: 'succeeded';
       result: { accessEntry: Record<string, unknown> };
     }
-  | { requestId: string; outcome: 'failed' | 'revert-failed'; error: WorkflowError }
+  | {
+      requestId: string;
+      outcome: 'failed' | 'revert-failed';
+      error: WorkflowError;
+    }
   | { requestId: string; outcome: 'expired' }
   | {
       requestId: string;

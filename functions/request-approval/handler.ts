@@ -1,11 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { diffEntry } from '../../core/diff.ts';
-import { approvalMessage } from '../../core/slack-message.ts';
 import { config } from '../../adapters/config.ts';
 import { getRequest, transition } from '../../adapters/request-store.ts';
 import { channelFor, postMessage } from '../../adapters/slack.ts';
+import { diffEntry } from '../../core/diff.ts';
 import { toPublicRequest } from '../../core/request.ts';
+import { approvalMessage } from '../../core/slack-message.ts';
 import { logger } from '../shared/logger.ts';
 
 export interface RequestApprovalInput {

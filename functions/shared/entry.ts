@@ -1,14 +1,12 @@
-import { NotFoundError } from '../../core/errors.ts';
-import type { CurrentEntry } from '../../core/intake.ts';
 import {
   describeAccessEntry,
   describeAuthenticationMode,
 } from '../../adapters/eks.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import type { CurrentEntry } from '../../core/intake.ts';
 
 function isNotFound(error: unknown): boolean {
-  return (
-    error instanceof Error && error.name === 'ResourceNotFoundException'
-  );
+  return error instanceof Error && error.name === 'ResourceNotFoundException';
 }
 
 /**
@@ -33,7 +31,12 @@ export async function readCurrentEntry(
   if (authMode === 'CONFIG_MAP') {
     return {
       authMode,
-      entry: { type: 'STANDARD', kubernetesGroups: [], username: '', modifiedAt: '' },
+      entry: {
+        type: 'STANDARD',
+        kubernetesGroups: [],
+        username: '',
+        modifiedAt: '',
+      },
     };
   }
   try {
@@ -44,8 +47,11 @@ export async function readCurrentEntry(
         type: found.type ?? 'STANDARD',
         kubernetesGroups: found.kubernetesGroups ?? [],
         username: found.username ?? '',
-        modifiedAt: (found.modifiedAt ?? found.createdAt ?? new Date(0))
-          .toISOString(),
+        modifiedAt: (
+          found.modifiedAt ??
+          found.createdAt ??
+          new Date(0)
+        ).toISOString(),
       },
     };
   } catch (error) {

@@ -1,5 +1,5 @@
-import { UnauthenticatedError } from '../../core/errors.ts';
 import { config } from '../../adapters/config.ts';
+import { UnauthenticatedError } from '../../core/errors.ts';
 import type { HttpEvent } from './http.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -1,7 +1,7 @@
+import { loadPolicyEngine } from '../../adapters/policy-loader.ts';
 import { PolicyDeniedError } from '../../core/errors.ts';
 import { changeFacts } from '../../core/intake.ts';
 import type { StoredRequest } from '../../core/request.ts';
-import { loadPolicyEngine } from '../../adapters/policy-loader.ts';
 
 /** Refuses with 403 unless policy lets `identity` read this request. */
 export async function authorizeRead(

@@ -1,10 +1,3 @@
-import { type Choice, decide } from '../../core/decision.ts';
-import { diffEntry } from '../../core/diff.ts';
-import { UnauthenticatedError } from '../../core/errors.ts';
-import { changeFacts } from '../../core/intake.ts';
-import { toPublicRequest } from '../../core/request.ts';
-import { verifySlackSignature } from '../../core/slack-signature.ts';
-import { approvalMessage } from '../../core/slack-message.ts';
 import { loadPolicyEngine } from '../../adapters/policy-loader.ts';
 import {
   findRequest,
@@ -13,11 +6,14 @@ import {
 } from '../../adapters/request-store.ts';
 import { slackSecrets } from '../../adapters/secrets.ts';
 import { completeApproval, failApproval } from '../../adapters/sfn.ts';
-import {
-  emailOf,
-  postEphemeral,
-  updateMessage,
-} from '../../adapters/slack.ts';
+import { emailOf, postEphemeral, updateMessage } from '../../adapters/slack.ts';
+import { type Choice, decide } from '../../core/decision.ts';
+import { diffEntry } from '../../core/diff.ts';
+import { UnauthenticatedError } from '../../core/errors.ts';
+import { changeFacts } from '../../core/intake.ts';
+import { toPublicRequest } from '../../core/request.ts';
+import { approvalMessage } from '../../core/slack-message.ts';
+import { verifySlackSignature } from '../../core/slack-signature.ts';
 import { type HttpEvent, httpHandler, json, rawBody } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 

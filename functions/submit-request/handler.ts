@@ -1,10 +1,10 @@
 import { ulid } from 'ulid';
-import { checkEksRules, checkEntry, planIntake } from '../../core/intake.ts';
-import { submitRequestSchema, toPublicRequest } from '../../core/request.ts';
 import { config } from '../../adapters/config.ts';
 import { loadPolicyEngine } from '../../adapters/policy-loader.ts';
 import { createRequest, transition } from '../../adapters/request-store.ts';
 import { startWorkflow } from '../../adapters/sfn.ts';
+import { checkEksRules, checkEntry, planIntake } from '../../core/intake.ts';
+import { submitRequestSchema, toPublicRequest } from '../../core/request.ts';
 import { readCurrentEntry } from '../shared/entry.ts';
 import { httpHandler, json, parseJsonBody } from '../shared/http.ts';
 import { callerIdentity } from '../shared/identity.ts';

@@ -1,7 +1,4 @@
-import {
-  DescribeAccessEntryCommand,
-  EKSClient,
-} from '@aws-sdk/client-eks';
+import { DescribeAccessEntryCommand, EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
 import {
@@ -54,7 +51,12 @@ describe('Main job: submit, approve in Slack, execute', () => {
     const requestId = String(submitted.body.requestId);
     await waitUntilMessagePosted(requestId);
 
-    const click = await slackClick(stack, requestId, 'bob@example.com', 'approve');
+    const click = await slackClick(
+      stack,
+      requestId,
+      'bob@example.com',
+      'approve',
+    );
     expect(click.status).toBe(200);
     const done = await waitForStatus(stack, requestId);
 

@@ -28,13 +28,19 @@ export async function api<T = Record<string, unknown>>(
   stack: LocalStack,
   method: string,
   path: string,
-  options: { as?: string; body?: unknown; headers?: Record<string, string> } = {},
+  options: {
+    as?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Answer<T>> {
   const response = await fetch(`${stack.url}${path}`, {
     method,
     headers: {
       ...(options.as ? { 'x-local-user': options.as } : {}),
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(options.body !== undefined
+        ? { 'content-type': 'application/json' }
+        : {}),
       ...options.headers,
     },
     ...(options.body !== undefined
@@ -81,7 +87,14 @@ export function slackClick(
   });
 }
 
-const FINAL = ['SUCCEEDED', 'FAILED', 'REJECTED', 'EXPIRED', 'CANCELLED', 'REVERTED'];
+const FINAL = [
+  'SUCCEEDED',
+  'FAILED',
+  'REJECTED',
+  'EXPIRED',
+  'CANCELLED',
+  'REVERTED',
+];
 
 /** Polls a request until its status is one of `statuses` (default: final). */
 export async function waitForStatus(
