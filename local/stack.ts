@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WORKFLOW_FUNCTIONS } from '../functions/routes.ts';
+import { ROUTES, WORKFLOW_FUNCTIONS } from '../functions/routes.ts';
 import { createApiServer, type HttpFunction, listen } from './api-server.ts';
 import { type RunningDynamo, startDynamo } from './dynamodb.ts';
 import { createEksEmulator } from './eks-emulator/index.ts';
@@ -158,12 +158,7 @@ async function start(
   stops.push(() => sfn.close());
 
   const httpFunctions: Record<string, HttpFunction> = {};
-  for (const name of [
-    'submit-request',
-    'get-request',
-    'cancel-request',
-    'slack-interactions',
-  ]) {
+  for (const name of new Set(ROUTES.map((route) => route.fn))) {
     httpFunctions[name] = (await importHandler(name)) as HttpFunction;
   }
   const endpoints = {

@@ -1,0 +1,133 @@
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { postMessage } from '../../adapters/slack.ts';
+import type { StoredRequest } from '../../core/request.ts';
+import { handler } from '../../functions/request-approval/handler.ts';
+import {
+  auditPuts,
+  onlyTransaction,
+  transactions,
+  updatedFields,
+} from './support/dynamo.ts';
+import { lambdaContext, useTestEnv } from './support/lambda.ts';
+import { captureStdout } from './support/logs.ts';
+import {
+  REQUEST_ID,
+  requestItem,
+  storedRequest,
+} from './support/requests.ts';
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+});
+vi.mock('../../adapters/slack.ts', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../adapters/slack.ts')>()),
+  postMessage: vi.fn(),
+}));
+
+useTestEnv();
+const ddb = mockClient(DynamoDBDocumentClient);
+const TASK_TOKEN = `AQCEAAAAKgAAAA${'tok3n'.repeat(40)}`;
+const POSTED = { channel: 'C0DEMO', ts: '1700000000.000100' };
+
+function given(overrides: Partial<StoredRequest> = {}) {
+  ddb.on(GetCommand).resolves({
+    Item: requestItem(storedRequest(overrides)),
+  });
+}
+
+function requestApproval() {
+  return handler(
+    { requestId: REQUEST_ID, taskToken: TASK_TOKEN },
+    lambdaContext,
+  );
+}
+
+let stdout: ReturnType<typeof captureStdout>;
+
+beforeEach(() => {
+  stdout = captureStdout();
+  given();
+  ddb.on(TransactWriteCommand).resolves({});
+  vi.mocked(postMessage).mockResolvedValue(POSTED);
+});
+
+afterEach(() => {
+  stdout.restore();
+  ddb.reset();
+  vi.resetAllMocks();
+});
+
+describe('Function: request-approval', () => {
+  it("posts the approval message with buttons to the cluster's channel", async () => {
+    const result = await requestApproval();
+
+    expect(result).toEqual({ waiting: true });
+    const [channel, text, blocks] = vi.mocked(postMessage).mock.calls[0] ?? [];
+    expect(channel).toBe('C0DEMO');
+    expect(text).toContain('PENDING_APPROVAL');
+    const serialized = JSON.stringify(blocks);
+    expect(serialized).toContain(`"action_id":"approve"`);
+    expect(serialized).toContain(`"value":"${REQUEST_ID}"`);
+    // createdAt + APPROVAL_TIMEOUT_SECONDS (3600)
+    expect(serialized).toContain('*Decide by:* 2025-01-02T01:00:00.000Z');
+  });
+
+  it('stores the task token and the message with an APPROVAL_REQUESTED event', async () => {
+    await requestApproval();
+
+    const items = onlyTransaction(ddb);
+    expect(updatedFields(items)).toMatchObject({
+      taskToken: TASK_TOKEN,
+      slack: POSTED,
+      auditSeq: 3,
+    });
+    expect(auditPuts(items)[0]?.event).toMatchObject({
+      type: 'APPROVAL_REQUESTED',
+      actor: 'system',
+      details: {
+        channel: 'C0DEMO',
+        messageTs: POSTED.ts,
+        approvalsRequired: 1,
+        decideBy: '2025-01-02T01:00:00.000Z',
+      },
+    });
+  });
+
+  it('reuses the message a retried invocation already posted', async () => {
+    given({ slack: { channel: 'C0OLD', ts: '1600000000.000001' } });
+
+    await requestApproval();
+
+    expect(postMessage).not.toHaveBeenCalled();
+    expect(updatedFields(onlyTransaction(ddb)).slack).toEqual({
+      channel: 'C0OLD',
+      ts: '1600000000.000001',
+    });
+  });
+
+  it('does not wait and writes nothing when the request is no longer pending', async () => {
+    given({ status: 'CANCELLED' });
+
+    const result = await requestApproval();
+
+    expect(result).toEqual({ waiting: false });
+    expect(postMessage).not.toHaveBeenCalled();
+    expect(transactions(ddb)).toHaveLength(0);
+  });
+
+  it('never logs the task token', async () => {
+    await requestApproval();
+
+    const lines = stdout.lines();
+    expect(lines.some((line) => line.includes('approval requested'))).toBe(
+      true,
+    );
+    expect(lines.filter((line) => line.includes('tok3n'))).toEqual([]);
+  });
+});
