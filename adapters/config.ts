@@ -18,6 +18,7 @@ export const config = {
   region: () => optional('AWS_REGION') ?? 'us-east-1',
   requestsTable: () => required('REQUESTS_TABLE'),
   auditTable: () => required('AUDIT_TABLE'),
+  idempotencyTable: () => required('IDEMPOTENCY_TABLE'),
   stateMachineArn: () => required('STATE_MACHINE_ARN'),
   approvalTimeoutSeconds: () =>
     Number(optional('APPROVAL_TIMEOUT_SECONDS') ?? 86_400),

@@ -11,6 +11,7 @@ import { writePolicyEntities } from './policy-entities.ts';
 import { loadSeed, type Seed } from './seed.ts';
 import { type LocalFunction, LocalStepFunctions } from './sfn-runner.ts';
 import { SlackStandIn } from './slack-standin.ts';
+import { ensureIdempotencyTable } from './idempotency-table.ts';
 import { ensureTables } from './tables.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -111,6 +112,8 @@ async function start(
   const prefix = options.tablePrefix ?? 'eks-access-gate';
   const tables = { requests: `${prefix}-requests`, audit: `${prefix}-audit` };
   await ensureTables(dynamoEndpoint, tables);
+  const idempotencyTable = `${prefix}-idempotency`;
+  await ensureIdempotencyTable(dynamoEndpoint, idempotencyTable);
   const entitiesFile = join(
     dataDir ?? join(ROOT, '.local'),
     `${prefix}-policy-entities.json`,
@@ -124,6 +127,7 @@ async function start(
     AWS_REGION: seed.region,
     REQUESTS_TABLE: tables.requests,
     AUDIT_TABLE: tables.audit,
+    IDEMPOTENCY_TABLE: idempotencyTable,
     DYNAMODB_ENDPOINT: dynamoEndpoint,
     EKS_ENDPOINT: eksUrl,
     SLACK_API_URL: slackUrl,

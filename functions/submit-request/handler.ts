@@ -1,22 +1,71 @@
 import { ulid } from 'ulid';
+import { ValidationError } from '../../core/errors.ts';
+import { checkEksRules, checkEntry, planIntake } from '../../core/intake.ts';
+import { submitRequestSchema, toPublicRequest } from '../../core/request.ts';
 import { config } from '../../adapters/config.ts';
+import {
+  type IdempotentCall,
+  idempotent,
+} from '../../adapters/idempotency.ts';
 import { loadPolicyEngine } from '../../adapters/policy-loader.ts';
 import { createRequest, transition } from '../../adapters/request-store.ts';
 import { startWorkflow } from '../../adapters/sfn.ts';
-import { checkEksRules, checkEntry, planIntake } from '../../core/intake.ts';
-import { submitRequestSchema, toPublicRequest } from '../../core/request.ts';
 import { readCurrentEntry } from '../shared/entry.ts';
-import { httpHandler, json, parseJsonBody } from '../shared/http.ts';
+import {
+  type HttpEvent,
+  type HttpResult,
+  httpHandler,
+  json,
+  parseJsonBody,
+  rawBody,
+} from '../shared/http.ts';
 import { callerIdentity } from '../shared/identity.ts';
 import { logger } from '../shared/logger.ts';
+
+// Parse the Cedar policies during init, not on the first request.
+void loadPolicyEngine().catch(() => undefined);
 
 /**
  * `POST /requests`: validates the change, asks policy, stores the request
  * with its first audit events and its lock in one transaction, and starts
- * the workflow named after the request.
+ * the workflow named after the request. With an `Idempotency-Key` header
+ * a repeated call returns the first answer.
  */
 export const handler = httpHandler(async (event) => {
   const requestedBy = callerIdentity(event);
+  const key = event.headers?.['idempotency-key'];
+  if (key === undefined) return submit(requestedBy, event);
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new ValidationError([
+      {
+        path: 'Idempotency-Key',
+        message: 'must be 1 to 255 printable ASCII characters',
+      },
+    ]);
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(rawBody(event));
+  } catch {
+    // Not JSON: submit answers with the precise error.
+    return submit(requestedBy, event);
+  }
+  return submitOnce({ identity: requestedBy, key, payload, event });
+});
+
+/**
+ * The event rides along in the call; only identity, key and payload make
+ * up the idempotency record's key and body check.
+ */
+const submitOnce = idempotent(
+  async (call: IdempotentCall & { event: HttpEvent }) =>
+    submit(call.identity, call.event),
+);
+
+async function submit(
+  requestedBy: string,
+  event: HttpEvent,
+): Promise<HttpResult> {
   const body = parseJsonBody(event, submitRequestSchema);
   checkEksRules(body);
   logger.appendKeys({ clusterName: body.clusterName });
@@ -51,7 +100,7 @@ export const handler = httpHandler(async (event) => {
     // Without a workflow nothing would ever move the request on: close it
     // now, with the reason in its audit, and free the lock.
     logger.error('could not start the workflow', { error });
-    const failed = await transition(request.requestId, () => ({
+    await transition(request.requestId, () => ({
       status: 'FAILED',
       set: {
         error: { code: 'ServerError', message: 'The workflow did not start' },
@@ -69,7 +118,7 @@ export const handler = httpHandler(async (event) => {
       error: {
         code: 'ServerError',
         message: 'The workflow did not start; the request was closed',
-        requestId: failed.request.requestId,
+        requestId: request.requestId,
       },
     });
   }
@@ -78,4 +127,4 @@ export const handler = httpHandler(async (event) => {
     approvalsRequired: request.approvalsRequired,
   });
   return json(202, toPublicRequest(request));
-});
+}

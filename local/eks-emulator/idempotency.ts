@@ -4,6 +4,14 @@ import type { Operation, PathParams } from './routes.ts';
 
 type Remembered = { fingerprint: string; response: unknown };
 
+/** One remembered answer, in the form a state file keeps it. */
+export type RememberedToken = {
+  operation: Operation;
+  token: string;
+  fingerprint: string;
+  response: unknown;
+};
+
 /**
  * Remembers successful answers by `clientRequestToken`, as AWS idempotency
  * does: the same token with the same parameters replays the first answer
@@ -47,6 +55,27 @@ export class IdempotencyCache {
   clear(): void {
     this.#answers.clear();
   }
+
+  /** The newest `limit` remembered answers, oldest first. */
+  export(limit: number): RememberedToken[] {
+    const all = [...this.#answers.entries()].slice(-limit);
+    return all.map(([key, remembered]) => {
+      const [operation, token] = splitKey(key);
+      return { operation, token, ...remembered };
+    });
+  }
+
+  /** Replaces every remembered answer with those given. */
+  import(tokens: readonly RememberedToken[]): void {
+    this.#answers.clear();
+    for (const { operation, token, fingerprint, response } of tokens)
+      this.#answers.set(`${operation}\n${token}`, { fingerprint, response });
+  }
+}
+
+function splitKey(key: string): [Operation, string] {
+  const at = key.indexOf('\n');
+  return [key.slice(0, at) as Operation, key.slice(at + 1)];
 }
 
 function tokenOf(body: Body): string | undefined {

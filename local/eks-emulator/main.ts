@@ -1,6 +1,8 @@
 /**
  * Runs the EKS emulator on its own:
  * `tsx local/eks-emulator/main.ts --port 4566 --seed local/seed.json`.
+ * With `--state-file <path>` the state survives a restart; the seed is
+ * used only while that file does not exist.
  */
 import { parseArgs } from 'node:util';
 import { defaultSeedPath, loadSeed } from '../seed.ts';
@@ -8,13 +10,14 @@ import { createEksEmulator } from './server.ts';
 
 const USAGE =
   'usage: tsx local/eks-emulator/main.ts [--port 4566] [--host 127.0.0.1] ' +
-  '[--seed local/seed.json] [--latency-ms 0]';
+  '[--seed local/seed.json] [--latency-ms 0] [--state-file <path>]';
 
 type Flags = {
   port: number;
   host: string;
   seed: string | URL;
   latencyMs: number;
+  stateFile?: string;
 };
 
 function parseFlags(argv: string[]): Flags {
@@ -27,6 +30,7 @@ function parseFlags(argv: string[]): Flags {
       host: { type: 'string', default: '127.0.0.1' },
       seed: { type: 'string' },
       'latency-ms': { type: 'string', default: '0' },
+      'state-file': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -39,6 +43,9 @@ function parseFlags(argv: string[]): Flags {
     host: values.host,
     seed: values.seed ?? defaultSeedPath,
     latencyMs: integerFlag('--latency-ms', values['latency-ms'], 0, 600_000),
+    ...(values['state-file'] === undefined
+      ? {}
+      : { stateFile: nonEmptyFlag('--state-file', values['state-file']) }),
   };
 }
 
@@ -51,6 +58,11 @@ function integerFlag(name: string, raw: string, min: number, max: number) {
   return value;
 }
 
+function nonEmptyFlag(name: string, raw: string): string {
+  if (raw.trim() === '') throw new Error(`${name} must name a file`);
+  return raw;
+}
+
 async function main(): Promise<void> {
   let flags: Flags;
   try {
@@ -61,9 +73,15 @@ async function main(): Promise<void> {
   }
 
   const seed = await loadSeed(flags.seed);
-  const emulator = createEksEmulator({ seed, latencyMs: flags.latencyMs });
+  const emulator = createEksEmulator({
+    seed,
+    latencyMs: flags.latencyMs,
+    ...(flags.stateFile === undefined ? {} : { stateFile: flags.stateFile }),
+  });
   const url = await emulator.listen(flags.port, flags.host);
   console.log(`eks-emulator listening on ${url}`);
+  if (flags.stateFile !== undefined)
+    console.log(`eks-emulator: state kept in ${flags.stateFile}`);
 
   const stop = (signal: NodeJS.Signals) => {
     console.log(`eks-emulator: ${signal}, stopping`);

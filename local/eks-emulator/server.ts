@@ -28,6 +28,8 @@ import {
   listAssociatedAccessPolicies,
 } from './policy-operations.ts';
 import { matchRoute, type Operation } from './routes.ts';
+import { encodeState } from './state-codec.ts';
+import { readStateFile, StateFileWriter } from './state-file.ts';
 import { createState, type EmulatorSnapshot, snapshotState } from './store.ts';
 
 /** How to start an emulator. */
@@ -42,6 +44,12 @@ export type EksEmulatorOptions = {
   accountId?: string;
   /** Clock in epoch milliseconds, so tests can pin timestamps. */
   now?: () => number;
+  /**
+   * A JSON file that keeps the state across restarts. When it exists at
+   * start the state comes from it, not the seed (region and account
+   * included); it is rewritten after every change and on reset.
+   */
+  stateFile?: string;
 };
 
 /** A running (or ready to run) EKS access-entry emulator. */
@@ -54,7 +62,21 @@ export type EksEmulator = {
   snapshot(): EmulatorSnapshot;
   /** Back to the seed state, with no faults, tokens or extra latency. */
   reset(): void;
+  /** Resolves once the state file holds every change made so far. */
+  flush(): Promise<void>;
 };
+
+/** Operations that change the state, so the state file is rewritten. */
+const MUTATIONS: ReadonlySet<Operation> = new Set([
+  'CreateAccessEntry',
+  'UpdateAccessEntry',
+  'DeleteAccessEntry',
+  'AssociateAccessPolicy',
+  'DisassociateAccessPolicy',
+]);
+
+/** Remembered tokens the state file keeps; older ones are forgotten. */
+const PERSISTED_TOKENS = 1000;
 
 const HANDLERS: Record<Operation, OperationHandler> = {
   DescribeCluster: describeCluster,
@@ -69,7 +91,11 @@ const HANDLERS: Record<Operation, OperationHandler> = {
   ListAccessPolicies: listAccessPolicies,
 };
 
-/** Creates an in-memory EKS emulator speaking EKS's REST-JSON protocol. */
+/**
+ * Creates an EKS emulator speaking EKS's REST-JSON protocol, in memory or
+ * kept in `options.stateFile`. Throws a StateFileError naming the file
+ * when that file exists but is not a valid state.
+ */
 export function createEksEmulator(
   options: EksEmulatorOptions = {},
 ): EksEmulator {
@@ -79,10 +105,29 @@ export function createEksEmulator(
     accountId: options.accountId ?? options.seed?.accountId ?? '111122223333',
     now: clock(),
   });
-  let state = createState(options.seed, stateOptions());
+  const stored =
+    options.stateFile === undefined
+      ? undefined
+      : readStateFile(options.stateFile);
+  let state = stored?.state ?? createState(options.seed, stateOptions());
   let latencyMs = options.latencyMs ?? 0;
   const faults = new FaultQueue();
   const idempotency = new IdempotencyCache();
+  if (stored) idempotency.import(stored.idempotencyTokens);
+  const writer =
+    options.stateFile === undefined
+      ? undefined
+      : new StateFileWriter(options.stateFile, () =>
+          encodeState(state, idempotency.export(PERSISTED_TOKENS)),
+        );
+  // Callers that cannot wait (reset, start-up) still hear of a failure.
+  const saveInBackground = () => {
+    writer?.save().catch((error: unknown) => {
+      console.error(`eks-emulator: saving ${writer.file} failed:`, error);
+    });
+  };
+  // A seed turned state has fresh ARNs and times; keep them from the start.
+  if (!stored) saveInBackground();
   const control = {
     faults,
     getLatency: () => latencyMs,
@@ -94,6 +139,7 @@ export function createEksEmulator(
       latencyMs = options.latencyMs ?? 0;
       faults.clear();
       idempotency.clear();
+      saveInBackground();
     },
     snapshot: () => snapshotState(state),
   };
@@ -104,11 +150,9 @@ export function createEksEmulator(
     const text = await readText(request);
     if (url.pathname.startsWith(CONTROL_PREFIX)) {
       const body = parseBody(text);
-      sendJson(
-        response,
-        200,
-        handleControl(control, method, url.pathname, body),
-      );
+      const result = handleControl(control, method, url.pathname, body);
+      await writer?.flush();
+      sendJson(response, 200, result);
       return;
     }
 
@@ -141,6 +185,8 @@ export function createEksEmulator(
       now: clock(),
     });
     idempotency.remember(route.operation, route.params, body, result);
+    // The caller hears of the change only once it is on disk.
+    if (MUTATIONS.has(route.operation)) await writer?.save();
     sendJson(response, 200, result);
   }
 
@@ -163,13 +209,18 @@ export function createEksEmulator(
           resolve(`http://${hostPart}:${bound}`);
         });
       }),
-    close: () =>
-      new Promise((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         if (!server.listening) return resolve();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
-      }),
+      });
+      await writer?.flush();
+    },
     snapshot: control.snapshot,
     reset: control.reset,
+    flush: async () => {
+      await writer?.flush();
+    },
   };
 }

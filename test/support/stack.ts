@@ -1,4 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import {
+  CreateAccessEntryCommand,
+  DescribeAccessEntryCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
 import { inject } from 'vitest';
 import { signSlackRequest } from '../../core/slack-signature.ts';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
@@ -115,5 +120,89 @@ export async function waitForStatus(
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** An EKS client talking to the stack's emulator. */
+export function eksClient(stack: LocalStack): EKSClient {
+  return new EKSClient({
+    endpoint: stack.endpoints.eks,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+}
+
+let principals = 0;
+
+/**
+ * A new STANDARD entry on `demo` for a role of its own, so tests do not
+ * contend for one principal's lock.
+ */
+export async function newPrincipal(
+  stack: LocalStack,
+  kubernetesGroups: string[] = ['viewers'],
+): Promise<string> {
+  principals += 1;
+  const principalArn = `arn:aws:iam::111122223333:role/test-${process.pid}-${principals}`;
+  await eksClient(stack).send(
+    new CreateAccessEntryCommand({
+      clusterName: 'demo',
+      principalArn,
+      kubernetesGroups,
+    }),
+  );
+  return principalArn;
+}
+
+/** The entry as the emulator holds it now. */
+export async function entryOf(stack: LocalStack, principalArn: string) {
+  const { accessEntry } = await eksClient(stack).send(
+    new DescribeAccessEntryCommand({ clusterName: 'demo', principalArn }),
+  );
+  return accessEntry;
+}
+
+/** Makes the emulator fail the next `times` calls of `operation`. */
+export async function injectFault(
+  stack: LocalStack,
+  operation: string,
+  error: string,
+  times: number,
+) {
+  const response = await fetch(`${stack.endpoints.eks}/_emulator/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ operation, error, times }),
+  });
+  if (!response.ok) throw new Error(`fault not set: ${response.status}`);
+}
+
+/** The audit event types of a request, in order. */
+export async function auditTypes(stack: LocalStack, requestId: string) {
+  const { body } = await api<{ events: { type: string }[] }>(
+    stack,
+    'GET',
+    `/requests/${requestId}/audit`,
+    { as: 'auditor@example.com' },
+  );
+  return body.events.map((event) => event.type);
+}
+
+/** Resolves once the request's approval message has been posted. */
+export async function waitForApprovalMessage(
+  stack: LocalStack,
+  requestId: string,
+): Promise<{ ts: string }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const call = stack.slack.calls.find(
+      (c) =>
+        c.method === 'chat.postMessage' &&
+        JSON.stringify(c.args.blocks ?? []).includes(requestId),
+    );
+    if (call?.ts) return { ts: call.ts };
+    if (Date.now() > deadline) throw new Error('no approval message');
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

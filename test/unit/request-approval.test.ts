@@ -15,7 +15,7 @@ import {
   updatedFields,
 } from './support/dynamo.ts';
 import { lambdaContext, useTestEnv } from './support/lambda.ts';
-import { captureStdout } from './support/logs.ts';
+import { captureLogs } from './support/logs.ts';
 import {
   REQUEST_ID,
   requestItem,
@@ -48,17 +48,17 @@ function requestApproval() {
   );
 }
 
-let stdout: ReturnType<typeof captureStdout>;
+let logs: ReturnType<typeof captureLogs>;
 
 beforeEach(() => {
-  stdout = captureStdout();
+  logs = captureLogs();
   given();
   ddb.on(TransactWriteCommand).resolves({});
   vi.mocked(postMessage).mockResolvedValue(POSTED);
 });
 
 afterEach(() => {
-  stdout.restore();
+  logs.restore();
   ddb.reset();
   vi.resetAllMocks();
 });
@@ -124,7 +124,7 @@ describe('Function: request-approval', () => {
   it('never logs the task token', async () => {
     await requestApproval();
 
-    const lines = stdout.lines();
+    const lines = logs.lines();
     expect(lines.some((line) => line.includes('approval requested'))).toBe(
       true,
     );

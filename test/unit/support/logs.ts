@@ -1,19 +1,23 @@
 import { vi } from 'vitest';
 
 /**
- * Captures what is written to stdout (where the Powertools logger writes
- * its JSON lines) until `lines()` is read; call `restore()` after the act.
+ * Captures what the Powertools logger writes, one JSON object a line: INFO
+ * goes to stdout, WARN and ERROR to stderr. Call `restore()` after the act.
  */
-export function captureStdout() {
+export function captureLogs() {
   const chunks: string[] = [];
-  const spy = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => {
-      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
-      return true;
-    });
+  const record = (chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
+    return true;
+  };
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(record),
+    vi.spyOn(process.stderr, 'write').mockImplementation(record),
+  ];
   return {
     lines: () => chunks.join('').split('\n').filter((line) => line !== ''),
-    restore: () => spy.mockRestore(),
+    restore: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
   };
 }
