@@ -206,6 +206,7 @@ describe('Function: verifySlackSignature', () => {
     ['without a timestamp', { timestamp: undefined }, 'missing signature headers'],
     ['without a signature', { signature: undefined }, 'missing signature headers'],
     ['with a non-numeric timestamp', { timestamp: '17356896OO' }, 'malformed timestamp'],
+    ['with an Infinity timestamp, which bolt accepts', { timestamp: 'Infinity' }, 'malformed timestamp'],
     ['with a fractional timestamp', { timestamp: `${NOW}.5` }, 'malformed timestamp'],
     ['with an upper-case signature', { signature: signed.signature.toUpperCase() }, 'malformed signature'],
     ['with a v1 signature', { signature: signed.signature.replace('v0=', 'v1=') }, 'malformed signature'],
