@@ -18,8 +18,24 @@ function sfn(): SFNClient {
 export interface WorkflowInput {
   requestId: string;
   autoApproved: boolean;
-  approvalTimeoutSeconds: number;
+  /** The approval wait before a reminder, then the rest of the window. */
+  reminderAfterSeconds: number;
+  remainingSeconds: number;
   durationMinutes?: number;
+}
+
+/**
+ * Splits the approval window in two halves: the reminder is posted when
+ * the first runs out. Each half is at least a second, as Step Functions
+ * requires of a timeout.
+ */
+export function approvalWindow(timeoutSeconds: number) {
+  const total = Math.max(2, Math.floor(timeoutSeconds));
+  const reminderAfterSeconds = Math.floor(total / 2);
+  return {
+    reminderAfterSeconds,
+    remainingSeconds: total - reminderAfterSeconds,
+  };
 }
 
 /** Starts the workflow; the request id is the execution name. */

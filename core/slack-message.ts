@@ -144,3 +144,15 @@ export function resultReply(request: ChangeRequest): string {
       return `Request is now ${request.status}`;
   }
 }
+
+/** The thread reply half-way through the approval window. */
+export function reminderReply(request: ChangeRequest, deadline: string) {
+  const given = request.approvals.filter((a) => a.decision === 'APPROVED');
+  const missing = request.approvalsRequired - given.length;
+  return (
+    `:alarm_clock: Still waiting for ${missing} more ` +
+    `approval${missing === 1 ? '' : 's'} ` +
+    `(${given.length} of ${request.approvalsRequired}); ` +
+    `the request expires at ${deadline}.`
+  );
+}

@@ -16,13 +16,14 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 type Wrap = (value: unknown) => unknown;
 
-const fn = (name: string): Wrap => (value) => ({ [`Fn::${name}`]: value });
+const fn =
+  (name: string): Wrap =>
+  (value) => ({ [`Fn::${name}`]: value });
 const INTRINSICS: Record<string, Wrap> = {
   Ref: (value) => ({ Ref: value }),
   Condition: (value) => ({ Condition: value }),
   GetAtt: (value) => ({
-    'Fn::GetAtt':
-      typeof value === 'string' ? value.split(/\.(.*)/s, 2) : value,
+    'Fn::GetAtt': typeof value === 'string' ? value.split(/\.(.*)/s, 2) : value,
   }),
   ...Object.fromEntries(
     [
@@ -192,7 +193,9 @@ export function functionBuilds(
       const entry = (properties.EntryPoints as string[] | undefined)?.[0];
       const name = entry?.match(/^functions\/([^/]+)\/handler\.ts$/)?.[1];
       if (name === undefined) {
-        throw new Error(`${logicalId}: EntryPoints must be functions/<name>/handler.ts`);
+        throw new Error(
+          `${logicalId}: EntryPoints must be functions/<name>/handler.ts`,
+        );
       }
       return { name, logicalId, options: esbuildOptions(properties, root) };
     });
@@ -217,7 +220,8 @@ async function main(names: string[]): Promise<void> {
   if (unknown.length > 0) {
     throw new Error(`No such function in template.yaml: ${unknown.join(', ')}`);
   }
-  const chosen = names.length === 0 ? builds : builds.filter((b) => names.includes(b.name));
+  const chosen =
+    names.length === 0 ? builds : builds.filter((b) => names.includes(b.name));
   const outRoot = join(ROOT, 'dist');
   let failed = 0;
   for (const fn of chosen) {
@@ -235,7 +239,10 @@ async function main(names: string[]): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (
+  process.argv[1] &&
+  import.meta.url === pathToFileURL(process.argv[1]).href
+) {
   main(process.argv.slice(2)).catch((error: unknown) => {
     console.error((error as Error).message);
     process.exitCode = 1;

@@ -200,7 +200,14 @@ async function record(
 
   const { request } = result;
   logger.info('decision recorded', { identity, status: request.status });
-  const resumed = await resumeWorkflow(request.taskToken, outcome, identity);
+  let resumed = await resumeWorkflow(request.taskToken, outcome, identity);
+  if (!resumed) {
+    // The wait may have moved on to the reminder's wait with a new token.
+    const latest = await findRequest(request.requestId);
+    if (latest?.taskToken && latest.taskToken !== request.taskToken) {
+      resumed = await resumeWorkflow(latest.taskToken, outcome, identity);
+    }
+  }
   if (!resumed) {
     await tell(
       'Your decision was recorded, but the approval wait had already ended;' +

@@ -1,15 +1,12 @@
 import { ulid } from 'ulid';
+import { config } from '../../adapters/config.ts';
+import { type IdempotentCall, idempotent } from '../../adapters/idempotency.ts';
+import { loadPolicyEngine } from '../../adapters/policy-loader.ts';
+import { createRequest, transition } from '../../adapters/request-store.ts';
+import { approvalWindow, startWorkflow } from '../../adapters/sfn.ts';
 import { ValidationError } from '../../core/errors.ts';
 import { checkEksRules, checkEntry, planIntake } from '../../core/intake.ts';
 import { submitRequestSchema, toPublicRequest } from '../../core/request.ts';
-import { config } from '../../adapters/config.ts';
-import {
-  type IdempotentCall,
-  idempotent,
-} from '../../adapters/idempotency.ts';
-import { loadPolicyEngine } from '../../adapters/policy-loader.ts';
-import { createRequest, transition } from '../../adapters/request-store.ts';
-import { startWorkflow } from '../../adapters/sfn.ts';
 import { readCurrentEntry } from '../shared/entry.ts';
 import {
   type HttpEvent,
@@ -91,7 +88,7 @@ async function submit(
     await startWorkflow({
       requestId: request.requestId,
       autoApproved: plan.decision.autoApproved,
-      approvalTimeoutSeconds: config.approvalTimeoutSeconds(),
+      ...approvalWindow(config.approvalTimeoutSeconds()),
       ...(request.durationMinutes !== undefined
         ? { durationMinutes: request.durationMinutes }
         : {}),

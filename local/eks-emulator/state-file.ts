@@ -60,7 +60,7 @@ export class StateFileWriter {
 
   /** Resolves once a write that began after this call has finished. */
   save(): Promise<void> {
-    return writeAtomically(this.file, this.#encode());
+    if (this.#queued) return this.#queued;
     const next = this.#running
       .catch(() => undefined)
       .then(() => {

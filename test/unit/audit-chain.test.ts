@@ -205,9 +205,11 @@ describe('Function: verifyChain', () => {
     expect(verifyChain([...events.slice(0, 4), forged])).toEqual({
       valid: true,
     });
-    expect(verifyChain([...events.slice(0, 4), forged], head(events))).toEqual(
-      { valid: false, brokenAt: 5, problem: 'head mismatch' },
-    );
+    expect(verifyChain([...events.slice(0, 4), forged], head(events))).toEqual({
+      valid: false,
+      brokenAt: 5,
+      problem: 'head mismatch',
+    });
   });
 
   it('finds any single edited event at its own seq', () => {

@@ -104,7 +104,8 @@ describe('Function: cancel-request', () => {
       error: 'Cancelled',
       cause: `Cancelled by ${REQUESTER}`,
     });
-    const [message, text, blocks] = vi.mocked(updateMessage).mock.calls[0] ?? [];
+    const [message, text, blocks] =
+      vi.mocked(updateMessage).mock.calls[0] ?? [];
     expect(message).toEqual({ channel: 'C0DEMO', ts: '1700000000.000100' });
     expect(text).toContain('CANCELLED');
     expect(JSON.stringify(blocks)).not.toContain('"action_id":"approve"');

@@ -63,9 +63,13 @@ describe('Function: decide', () => {
 
     const outcome = decide(request, BOB, 'APPROVED', ALLOW, AT);
 
-    expect(outcome).toMatchObject({ status: 'APPROVED', completesApproval: true });
-    expect(outcome.kind === 'recorded' && outcome.approvals.map((a) => a.by))
-      .toEqual([CAROL, BOB]);
+    expect(outcome).toMatchObject({
+      status: 'APPROVED',
+      completesApproval: true,
+    });
+    expect(
+      outcome.kind === 'recorded' && outcome.approvals.map((a) => a.by),
+    ).toEqual([CAROL, BOB]);
   });
 
   it('rejects on one rejection, whatever the quorum', () => {

@@ -49,8 +49,9 @@ describe('Function: diffEntry', () => {
             ),
           );
           expect(sameGroups([...rebuilt], after)).toBe(true);
-          expect(diff.groupsAdded.some((g) => diff.groupsRemoved.includes(g)))
-            .toBe(false);
+          expect(
+            diff.groupsAdded.some((g) => diff.groupsRemoved.includes(g)),
+          ).toBe(false);
         },
       ),
     );

@@ -144,9 +144,9 @@ describe('Function: execute-change', () => {
   });
 
   it('rethrows ServerException under its own name for the state machine to retry', async () => {
-    eks.on(UpdateAccessEntryCommand).rejects(
-      new ServerException({ message: 'internal', $metadata: {} }),
-    );
+    eks
+      .on(UpdateAccessEntryCommand)
+      .rejects(new ServerException({ message: 'internal', $metadata: {} }));
 
     await expect(execute()).rejects.toMatchObject({ name: 'ServerException' });
   });

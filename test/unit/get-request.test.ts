@@ -42,9 +42,7 @@ function get(path: string, as = REQUESTER) {
 beforeEach(() => {
   vi.mocked(loadPolicyEngine).mockResolvedValue(fakePolicy());
   ddb.on(GetCommand).resolves({
-    Item: requestItem(
-      storedRequest({ taskToken: 'secret-task-token' }),
-    ),
+    Item: requestItem(storedRequest({ taskToken: 'secret-task-token' })),
   });
 });
 
@@ -78,7 +76,10 @@ describe('Function: get-request', () => {
     const { status, body } = await get(`/requests/${REQUEST_ID}`);
 
     expect(status).toBe(404);
-    expect(body.error).toMatchObject({ code: 'NotFound', requestId: REQUEST_ID });
+    expect(body.error).toMatchObject({
+      code: 'NotFound',
+      requestId: REQUEST_ID,
+    });
   });
 
   it('answers 403 PolicyDenied when policy does not let the caller read it', async () => {

@@ -69,7 +69,10 @@ describe('Function: planIntake', () => {
       username: 'dev',
       modifiedAt: ENTRY.modifiedAt,
     });
-    expect(events.map((e) => e.type)).toEqual(['REQUESTED', 'POLICY_EVALUATED']);
+    expect(events.map((e) => e.type)).toEqual([
+      'REQUESTED',
+      'POLICY_EVALUATED',
+    ]);
     expect(events[1]?.details).toMatchObject({ approvalsRequired: 2 });
   });
 
@@ -123,7 +126,7 @@ describe('Function: planIntake', () => {
     expect(diff.groupsAdded).toEqual([]);
   });
 
-  it("refuses a change that changes nothing, before asking policy", () => {
+  it('refuses a change that changes nothing, before asking policy', () => {
     const policy = fakePolicy();
 
     const error = thrown(() =>

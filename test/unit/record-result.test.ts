@@ -20,11 +20,7 @@ import {
   updatedFields,
 } from './support/dynamo.ts';
 import { lambdaContext, useTestEnv } from './support/lambda.ts';
-import {
-  REQUEST_ID,
-  requestItem,
-  storedRequest,
-} from './support/requests.ts';
+import { REQUEST_ID, requestItem, storedRequest } from './support/requests.ts';
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -52,8 +48,18 @@ function given(overrides: Partial<StoredRequest> = {}) {
   });
 }
 
-const record = (input: Omit<RecordResultInput, 'requestId'>) =>
-  handler({ requestId: REQUEST_ID, ...input } as RecordResultInput, lambdaContext);
+/** One outcome of the workflow, without the request id every one carries. */
+type Outcome = RecordResultInput extends infer T
+  ? T extends RecordResultInput
+    ? Omit<T, 'requestId'>
+    : never
+  : never;
+
+const record = (input: Outcome) =>
+  handler(
+    { requestId: REQUEST_ID, ...input } as RecordResultInput,
+    lambdaContext,
+  );
 
 beforeEach(() => {
   given();
@@ -75,27 +81,34 @@ describe('Function: record-result', () => {
     ['InvalidParameterException', 'InvalidParameter'],
     ['InvalidRequestException', 'InvalidRequest'],
     ['Drifted', 'Drifted'],
-  ])('records %s as FAILED with code %s and releases the lock', async (name, code) => {
-    const result = await record({
-      outcome: 'failed',
-      error: { Error: name, Cause: JSON.stringify({ errorMessage: 'boom' }) },
-    });
+  ])(
+    'records %s as FAILED with code %s and releases the lock',
+    async (name, code) => {
+      const result = await record({
+        outcome: 'failed',
+        error: { Error: name, Cause: JSON.stringify({ errorMessage: 'boom' }) },
+      });
 
-    expect(result).toEqual({ timeBound: false, expiresAt: null, status: 'FAILED' });
-    const items = onlyTransaction(ddb);
-    expect(updatedFields(items)).toMatchObject({
-      status: 'FAILED',
-      error: { code, message: 'boom' },
-    });
-    expect(auditPuts(items)[0]?.event).toMatchObject({
-      type: 'EXECUTION_FAILED',
-      details: { code, error: name, attempts: 1 },
-    });
-    expect(lockDelete(items)).toMatchObject({
-      Key: { id: storedRequest().lockId },
-      ConditionExpression: 'attribute_not_exists(id) OR requestId = :id',
-    });
-  });
+      expect(result).toEqual({
+        timeBound: false,
+        expiresAt: null,
+        status: 'FAILED',
+      });
+      const items = onlyTransaction(ddb);
+      expect(updatedFields(items)).toMatchObject({
+        status: 'FAILED',
+        error: { code, message: 'boom' },
+      });
+      expect(auditPuts(items)[0]?.event).toMatchObject({
+        type: 'EXECUTION_FAILED',
+        details: { code, error: name, attempts: 1 },
+      });
+      expect(lockDelete(items)).toMatchObject({
+        Key: { id: storedRequest().lockId },
+        ConditionExpression: 'attribute_not_exists(id) OR requestId = :id',
+      });
+    },
+  );
 
   it('records SUCCEEDED with the entry and releases the lock of a permanent change', async () => {
     const result = await record({
@@ -103,7 +116,11 @@ describe('Function: record-result', () => {
       result: { accessEntry: ACCESS_ENTRY },
     });
 
-    expect(result).toEqual({ timeBound: false, expiresAt: null, status: 'SUCCEEDED' });
+    expect(result).toEqual({
+      timeBound: false,
+      expiresAt: null,
+      status: 'SUCCEEDED',
+    });
     const items = onlyTransaction(ddb);
     expect(updatedFields(items)).toMatchObject({
       status: 'SUCCEEDED',
@@ -194,13 +211,18 @@ describe('Function: record-result', () => {
 
 describe('Function: causeMessage', () => {
   it('reads errorMessage from a Lambda error cause', () => {
-    const cause = JSON.stringify({ errorType: 'Drifted', errorMessage: 'moved' });
+    const cause = JSON.stringify({
+      errorType: 'Drifted',
+      errorMessage: 'moved',
+    });
 
     expect(causeMessage({ Error: 'Drifted', Cause: cause })).toBe('moved');
   });
 
   it('keeps a plain cause and falls back to the error name', () => {
-    expect(causeMessage({ Error: 'E', Cause: 'plain text' })).toBe('plain text');
+    expect(causeMessage({ Error: 'E', Cause: 'plain text' })).toBe(
+      'plain text',
+    );
     expect(causeMessage({ Error: 'States.Timeout' })).toBe('States.Timeout');
   });
 });

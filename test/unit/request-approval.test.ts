@@ -16,11 +16,7 @@ import {
 } from './support/dynamo.ts';
 import { lambdaContext, useTestEnv } from './support/lambda.ts';
 import { captureLogs } from './support/logs.ts';
-import {
-  REQUEST_ID,
-  requestItem,
-  storedRequest,
-} from './support/requests.ts';
+import { REQUEST_ID, requestItem, storedRequest } from './support/requests.ts';
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';

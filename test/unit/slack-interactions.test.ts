@@ -12,11 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadPolicyEngine } from '../../adapters/policy-loader.ts';
-import {
-  emailOf,
-  postEphemeral,
-  updateMessage,
-} from '../../adapters/slack.ts';
+import { emailOf, postEphemeral, updateMessage } from '../../adapters/slack.ts';
 import type { StoredRequest } from '../../core/request.ts';
 import { handler } from '../../functions/slack-interactions/handler.ts';
 import {
@@ -26,7 +22,12 @@ import {
   transactions,
   updatedFields,
 } from './support/dynamo.ts';
-import { answer, lambdaContext, TEST_ENV, useTestEnv } from './support/lambda.ts';
+import {
+  answer,
+  lambdaContext,
+  TEST_ENV,
+  useTestEnv,
+} from './support/lambda.ts';
 import { captureLogs } from './support/logs.ts';
 import {
   fakePolicy,
@@ -113,9 +114,10 @@ describe('Function: slack-interactions', () => {
       'POLICY_EVALUATED',
       'APPROVED',
     ]);
-    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual(
-      { taskToken: TASK_TOKEN, output: '{"approved":true}' },
-    );
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
+      taskToken: TASK_TOKEN,
+      output: '{"approved":true}',
+    });
     expect(vi.mocked(updateMessage).mock.calls[0]?.[0]).toEqual(SLACK);
     expect(told()).toBe('Recorded: APPROVED.');
   });
@@ -125,9 +127,7 @@ describe('Function: slack-interactions', () => {
 
     await click();
 
-    expect(updatedFields(onlyTransaction(ddb)).status).toBe(
-      'PENDING_APPROVAL',
-    );
+    expect(updatedFields(onlyTransaction(ddb)).status).toBe('PENDING_APPROVAL');
     expect(sfn.calls()).toHaveLength(0);
     expect(told()).toBe('Recorded your approval: 1 of 2.');
   });
@@ -152,9 +152,11 @@ describe('Function: slack-interactions', () => {
     expect(lockDelete(items)?.Key).toEqual({
       id: storedRequest().lockId,
     });
-    expect(sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input).toEqual(
-      { taskToken: TASK_TOKEN, error: 'Rejected', cause: `Rejected by ${BOB}` },
-    );
+    expect(sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input).toEqual({
+      taskToken: TASK_TOKEN,
+      error: 'Rejected',
+      cause: `Rejected by ${BOB}`,
+    });
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
@@ -187,7 +189,11 @@ describe('Function: slack-interactions', () => {
   it('audits a policy refusal without changing the status or the workflow', async () => {
     vi.mocked(loadPolicyEngine).mockResolvedValue(
       fakePolicy({
-        decision: { allowed: false, reasons: ['no self-approval'], policyIds: ['p'] },
+        decision: {
+          allowed: false,
+          reasons: ['no self-approval'],
+          policyIds: ['p'],
+        },
       }),
     );
 
@@ -196,7 +202,10 @@ describe('Function: slack-interactions', () => {
     const items = onlyTransaction(ddb);
     expect(updatedFields(items)).not.toHaveProperty('status');
     expect(auditPuts(items).map((p) => p.event.details)).toEqual([
-      expect.objectContaining({ allowed: false, reasons: ['no self-approval'] }),
+      expect.objectContaining({
+        allowed: false,
+        reasons: ['no self-approval'],
+      }),
     ]);
     expect(sfn.calls()).toHaveLength(0);
     expect(told()).toBe('You may not decide on this request: no self-approval');
@@ -204,8 +213,14 @@ describe('Function: slack-interactions', () => {
 
   it.each([
     ['a signature made with another secret', { signature: 'forged' }],
-    ['a stale timestamp', { timestamp: String(Math.floor(Date.now() / 1000) - 301) }],
-    ['a timestamp from the future', { timestamp: String(Math.floor(Date.now() / 1000) + 301) }],
+    [
+      'a stale timestamp',
+      { timestamp: String(Math.floor(Date.now() / 1000) - 301) },
+    ],
+    [
+      'a timestamp from the future',
+      { timestamp: String(Math.floor(Date.now() / 1000) + 301) },
+    ],
   ])('answers 401 for %s and changes nothing', async (_name, tweak) => {
     const body = clickBody('U0BOB', 'approve', REQUEST_ID);
     const options =
@@ -213,7 +228,9 @@ describe('Function: slack-interactions', () => {
         ? { secret: 'some-other-secret' }
         : { secret: SECRET, ...tweak };
 
-    const result = answer(await handler(slackEvent(body, options), lambdaContext));
+    const result = answer(
+      await handler(slackEvent(body, options), lambdaContext),
+    );
 
     expect(result.status).toBe(401);
     expect(result.body.error.code).toBe('Unauthenticated');
@@ -235,9 +252,9 @@ describe('Function: slack-interactions', () => {
   });
 
   it('tells the approver when the approval wait had already closed', async () => {
-    sfn.on(SendTaskSuccessCommand).rejects(
-      new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }),
-    );
+    sfn
+      .on(SendTaskSuccessCommand)
+      .rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
 
     const { status } = await click();
 

@@ -103,21 +103,24 @@ describe('Function: approvalMessage', () => {
     ['APPROVED', ':white_check_mark: Approved by bob@example.com — APPROVED'],
     ['REJECTED', ':no_entry: Rejected by bob@example.com'],
     ['SUCCEEDED', ':white_check_mark: Approved by bob@example.com — SUCCEEDED'],
-  ] as const)('has no buttons once %s, and says who decided', (status, summary) => {
-    const decided = request({
-      status,
-      approvals: [{ by: 'bob@example.com', decision: 'APPROVED', at: 'x' }],
-    });
+  ] as const)(
+    'has no buttons once %s, and says who decided',
+    (status, summary) => {
+      const decided = request({
+        status,
+        approvals: [{ by: 'bob@example.com', decision: 'APPROVED', at: 'x' }],
+      });
 
-    const { blocks, actions, text } = message(decided);
+      const { blocks, actions, text } = message(decided);
 
-    expect(actions).toBeUndefined();
-    expect(JSON.stringify(blocks)).not.toContain('action_id');
-    expect(JSON.stringify(blocks.at(-1))).toContain(summary);
-    expect(text).toBe(
-      `EKS access change on demo for arn:aws:iam::111122223333:role/developers: ${status}`,
-    );
-  });
+      expect(actions).toBeUndefined();
+      expect(JSON.stringify(blocks)).not.toContain('action_id');
+      expect(JSON.stringify(blocks.at(-1))).toContain(summary);
+      expect(text).toBe(
+        `EKS access change on demo for arn:aws:iam::111122223333:role/developers: ${status}`,
+      );
+    },
+  );
 
   it('says a cancelled request was cancelled by the requester', () => {
     const { blocks } = message(request({ status: 'CANCELLED' }));

@@ -73,7 +73,10 @@ const offsets = fc.oneof(
 
 const timestamps = (nowMs: number) =>
   fc.oneof(
-    { weight: 6, arbitrary: offsets.map((o) => String(Math.floor(nowMs / 1000) + o)) },
+    {
+      weight: 6,
+      arbitrary: offsets.map((o) => String(Math.floor(nowMs / 1000) + o)),
+    },
     fc.constantFrom('', 'abc', '1e9', '-1', '12a', ' ', 'NaN', 'Infinity'),
     fc.constant(undefined),
     fc.string(),
@@ -199,18 +202,66 @@ describe('Function: verifySlackSignature', () => {
   });
 
   it.each([
-    ['forged with another secret', { signature: slackSignature('guess', timestamp, BODY) }, 'signature mismatch'],
-    ['with the body altered after signing', { rawBody: `${BODY}&x=1` }, 'signature mismatch'],
-    ['stale', { nowSeconds: NOW + 301 }, 'timestamp outside the 5 minute window'],
-    ['from the future', { nowSeconds: NOW - 301 }, 'timestamp outside the 5 minute window'],
-    ['without a timestamp', { timestamp: undefined }, 'missing signature headers'],
-    ['without a signature', { signature: undefined }, 'missing signature headers'],
-    ['with a non-numeric timestamp', { timestamp: '17356896OO' }, 'malformed timestamp'],
-    ['with an Infinity timestamp, which bolt accepts', { timestamp: 'Infinity' }, 'malformed timestamp'],
-    ['with a fractional timestamp', { timestamp: `${NOW}.5` }, 'malformed timestamp'],
-    ['with an upper-case signature', { signature: signed.signature.toUpperCase() }, 'malformed signature'],
-    ['with a v1 signature', { signature: signed.signature.replace('v0=', 'v1=') }, 'malformed signature'],
-    ['with a short signature', { signature: signed.signature.slice(0, 40) }, 'malformed signature'],
+    [
+      'forged with another secret',
+      { signature: slackSignature('guess', timestamp, BODY) },
+      'signature mismatch',
+    ],
+    [
+      'with the body altered after signing',
+      { rawBody: `${BODY}&x=1` },
+      'signature mismatch',
+    ],
+    [
+      'stale',
+      { nowSeconds: NOW + 301 },
+      'timestamp outside the 5 minute window',
+    ],
+    [
+      'from the future',
+      { nowSeconds: NOW - 301 },
+      'timestamp outside the 5 minute window',
+    ],
+    [
+      'without a timestamp',
+      { timestamp: undefined },
+      'missing signature headers',
+    ],
+    [
+      'without a signature',
+      { signature: undefined },
+      'missing signature headers',
+    ],
+    [
+      'with a non-numeric timestamp',
+      { timestamp: '17356896OO' },
+      'malformed timestamp',
+    ],
+    [
+      'with an Infinity timestamp, which bolt accepts',
+      { timestamp: 'Infinity' },
+      'malformed timestamp',
+    ],
+    [
+      'with a fractional timestamp',
+      { timestamp: `${NOW}.5` },
+      'malformed timestamp',
+    ],
+    [
+      'with an upper-case signature',
+      { signature: signed.signature.toUpperCase() },
+      'malformed signature',
+    ],
+    [
+      'with a v1 signature',
+      { signature: signed.signature.replace('v0=', 'v1=') },
+      'malformed signature',
+    ],
+    [
+      'with a short signature',
+      { signature: signed.signature.slice(0, 40) },
+      'malformed signature',
+    ],
   ])('refuses a request %s', (_name, change, reason) => {
     expect(verifySlackSignature({ ...signed, ...change })).toEqual({
       valid: false,
@@ -233,10 +284,17 @@ describe('Function: verifySlackSignature', () => {
 describe('Function: signSlackRequest', () => {
   it('is v0= and the hex HMAC-SHA256 of v0:{timestamp}:{body}', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1 }), fc.string(), fc.string(), (s, t, b) => {
-        expect(signSlackRequest(s, t, b)).toBe(slackSignature(s, t, b));
-      }),
+      fc.property(
+        fc.string({ minLength: 1 }),
+        fc.string(),
+        fc.string(),
+        (s, t, b) => {
+          expect(signSlackRequest(s, t, b)).toBe(slackSignature(s, t, b));
+        },
+      ),
     );
-    expect(signSlackRequest('secret', '1', 'body')).toMatch(/^v0=[0-9a-f]{64}$/);
+    expect(signSlackRequest('secret', '1', 'body')).toMatch(
+      /^v0=[0-9a-f]{64}$/,
+    );
   });
 });

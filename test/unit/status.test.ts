@@ -21,7 +21,13 @@ describe('Function: statusesLeadingTo', () => {
   });
 
   it('leaves no way out of a closed request', () => {
-    for (const closed of ['FAILED', 'REJECTED', 'EXPIRED', 'CANCELLED', 'REVERTED'] as const) {
+    for (const closed of [
+      'FAILED',
+      'REJECTED',
+      'EXPIRED',
+      'CANCELLED',
+      'REVERTED',
+    ] as const) {
       const onward = STATUSES.filter((to) =>
         statusesLeadingTo(to).includes(closed),
       );

@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  type AuthenticationMode,
   DescribeAccessEntryCommand,
   DescribeClusterCommand,
   EKSClient,
@@ -68,7 +69,9 @@ function submit(body: unknown = BODY, as: string | null = REQUESTER) {
   ).then(answer);
 }
 
-function givenEntry(authenticationMode = 'API_AND_CONFIG_MAP') {
+function givenEntry(
+  authenticationMode: AuthenticationMode = 'API_AND_CONFIG_MAP',
+) {
   eks.on(DescribeClusterCommand).resolves({
     cluster: { name: CLUSTER, accessConfig: { authenticationMode } },
   });
@@ -246,9 +249,11 @@ describe('Function: submit-request', () => {
   });
 
   it('answers 404 when the access entry does not exist', async () => {
-    eks.on(DescribeAccessEntryCommand).rejects(
-      new ResourceNotFoundException({ message: 'not found', $metadata: {} }),
-    );
+    eks
+      .on(DescribeAccessEntryCommand)
+      .rejects(
+        new ResourceNotFoundException({ message: 'not found', $metadata: {} }),
+      );
 
     const { status, body } = await submit();
 

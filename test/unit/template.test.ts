@@ -51,7 +51,8 @@ const allows = (roleId: string, action: string) =>
   );
 const isTable = (resource: unknown, table: string) =>
   list(resource as unknown[]).some(
-    (r) => JSON.stringify(r) === JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] }),
+    (r) =>
+      JSON.stringify(r) === JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] }),
   );
 
 /** Evaluates the Ref/Join/Split expression with a value for ClusterArns. */
@@ -75,9 +76,7 @@ describe('template.yaml', () => {
   it('declares one function per name in FUNCTION_NAMES, plus the archive', () => {
     const names = functionBuilds(template).map((fn) => fn.name);
 
-    expect(names.sort()).toEqual(
-      [...FUNCTION_NAMES, 'archive-audit'].sort(),
-    );
+    expect(names.sort()).toEqual([...FUNCTION_NAMES, 'archive-audit'].sort());
   });
 
   it.each(functionBuilds(template).map((fn) => [fn.name, fn] as const))(
@@ -119,7 +118,11 @@ describe('template.yaml', () => {
   });
 
   it('ships the policies and the Cedar wasm to the functions that use Cedar', () => {
-    for (const name of ['submit-request', 'get-request', 'slack-interactions']) {
+    for (const name of [
+      'submit-request',
+      'get-request',
+      'slack-interactions',
+    ]) {
       const fn = props(`${pascal(name)}Function`);
 
       expect(fn.Layers).toEqual([
@@ -239,7 +242,9 @@ describe('template.yaml', () => {
       const [statement] = allows(role, action);
       expect(evaluate(statement?.Resource, clusters), role).toEqual(expected);
     }
-    expect(allows('SubmitRequestRole', 'eks:DescribeCluster')[0]?.Resource).toEqual({
+    expect(
+      allows('SubmitRequestRole', 'eks:DescribeCluster')[0]?.Resource,
+    ).toEqual({
       Ref: 'ClusterArns',
     });
   });
@@ -257,11 +262,16 @@ describe('template.yaml', () => {
       (role) => allows(role, 'secretsmanager:GetSecretValue').length > 0,
     );
 
-    expect(holders.sort()).toEqual(
-      ['CancelRequestRole', 'RecordResultRole', 'RequestApprovalRole', 'SlackInteractionsRole'],
-    );
+    expect(holders.sort()).toEqual([
+      'CancelRequestRole',
+      'RecordResultRole',
+      'RequestApprovalRole',
+      'SlackInteractionsRole',
+    ]);
     for (const role of holders) {
-      expect(allows(role, 'secretsmanager:GetSecretValue')[0]?.Resource).toEqual({
+      expect(
+        allows(role, 'secretsmanager:GetSecretValue')[0]?.Resource,
+      ).toEqual({
         Ref: 'SlackSecret',
       });
     }
@@ -270,10 +280,14 @@ describe('template.yaml', () => {
   it('has no wildcard action in any policy', () => {
     const text = JSON.stringify(resources);
     const documents = [...text.matchAll(/"Action":("[^"]*"|\[[^\]]*\])/g)];
-    const actions = documents.flatMap((match) => list(JSON.parse(match[1] ?? '""')));
+    const actions = documents.flatMap((match) =>
+      list(JSON.parse(match[1] ?? '""')),
+    );
 
     expect(actions.length).toBeGreaterThan(30);
-    expect(actions.filter((a: string) => a === '*' || /^[\w-]+:\*$/.test(a))).toEqual([]);
+    expect(
+      actions.filter((a: string) => a === '*' || /^[\w-]+:\*$/.test(a)),
+    ).toEqual([]);
   });
 
   it('uses a * resource only for X-Ray and log delivery, which allow nothing narrower', () => {
@@ -281,7 +295,9 @@ describe('template.yaml', () => {
       for (const statement of roleStatements(role)) {
         if (statement.Resource !== '*') continue;
         for (const action of list(statement.Action)) {
-          expect(action, role).toMatch(/^(xray:|logs:(\w+LogDeliver|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))/);
+          expect(action, role).toMatch(
+            /^(xray:|logs:(\w+LogDeliver|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))/,
+          );
         }
       }
     }
@@ -297,13 +313,18 @@ describe('template.yaml', () => {
         (s) => s.Effect === 'Deny' && isTable(s.Resource, 'AuditTable'),
       );
 
-      expect(allowed.flatMap((s) => list(s.Action)), role).not.toEqual(
-        expect.arrayContaining(['dynamodb:UpdateItem']),
-      );
-      expect(allowed.flatMap((s) => list(s.Action)), role).not.toEqual(
-        expect.arrayContaining(['dynamodb:DeleteItem']),
-      );
-      expect(denied.flatMap((s) => list(s.Action)), role).toEqual(
+      expect(
+        allowed.flatMap((s) => list(s.Action)),
+        role,
+      ).not.toEqual(expect.arrayContaining(['dynamodb:UpdateItem']));
+      expect(
+        allowed.flatMap((s) => list(s.Action)),
+        role,
+      ).not.toEqual(expect.arrayContaining(['dynamodb:DeleteItem']));
+      expect(
+        denied.flatMap((s) => list(s.Action)),
+        role,
+      ).toEqual(
         expect.arrayContaining([
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
@@ -314,12 +335,17 @@ describe('template.yaml', () => {
   });
 
   it('declares the tables as local/tables.ts does, with PITR, SSE and deletion protection', () => {
-    const local = tableDefinitions({ requests: 'RequestsTable', audit: 'AuditTable' });
+    const local = tableDefinitions({
+      requests: 'RequestsTable',
+      audit: 'AuditTable',
+    });
 
     for (const definition of local) {
       const table = props(definition.TableName ?? '');
       expect(table.KeySchema).toEqual(definition.KeySchema);
-      expect(table.AttributeDefinitions).toEqual(definition.AttributeDefinitions);
+      expect(table.AttributeDefinitions).toEqual(
+        definition.AttributeDefinitions,
+      );
       expect(table.BillingMode).toBe('PAY_PER_REQUEST');
       expect(table.PointInTimeRecoverySpecification).toEqual({
         PointInTimeRecoveryEnabled: true,
@@ -349,7 +375,9 @@ describe('template.yaml', () => {
       .map((a) => a.Dimensions[0].Value.Ref);
 
     expect(watched.sort()).toEqual(
-      ofType('AWS::Serverless::Function').map(([id]) => id).sort(),
+      ofType('AWS::Serverless::Function')
+        .map(([id]) => id)
+        .sort(),
     );
     expect(alarms.some((a) => a.MetricName === 'ExecutionsFailed')).toBe(true);
   });

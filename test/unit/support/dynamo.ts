@@ -33,7 +33,9 @@ export function updatedFields(items: TransactItem[]): Record<string, unknown> {
   if (!update) throw new Error('no Update in the transaction');
   const names = update.ExpressionAttributeNames ?? {};
   const values = update.ExpressionAttributeValues ?? {};
-  const set = /^SET (.*?)(?: REMOVE .*)?$/.exec(update.UpdateExpression)?.[1];
+  const set = /^SET (.*?)(?: REMOVE .*)?$/.exec(
+    update.UpdateExpression ?? '',
+  )?.[1];
   const fields: Record<string, unknown> = {};
   for (const assignment of (set ?? '').split(', ')) {
     const [name = '', value = ''] = assignment.split(' = ');

@@ -98,6 +98,7 @@ export function answer(result: APIGatewayProxyStructuredResultV2 | unknown) {
   const { statusCode, body } = result as APIGatewayProxyStructuredResultV2;
   return {
     status: statusCode,
+    // biome-ignore lint/suspicious/noExplicitAny: assertions read JSON freely
     body: (body ? JSON.parse(body) : undefined) as Record<string, any>,
   };
 }

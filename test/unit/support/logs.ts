@@ -7,7 +7,9 @@ import { vi } from 'vitest';
 export function captureLogs() {
   const chunks: string[] = [];
   const record = (chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
+    chunks.push(
+      typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(),
+    );
     return true;
   };
   const spies = [
@@ -15,7 +17,11 @@ export function captureLogs() {
     vi.spyOn(process.stderr, 'write').mockImplementation(record),
   ];
   return {
-    lines: () => chunks.join('').split('\n').filter((line) => line !== ''),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((line) => line !== ''),
     restore: () => {
       for (const spy of spies) spy.mockRestore();
     },

@@ -31,8 +31,7 @@ interface SignedOptions {
 
 /** The API Gateway event of a signed Slack interaction. */
 export function slackEvent(body: string, options: SignedOptions) {
-  const timestamp =
-    options.timestamp ?? String(Math.floor(Date.now() / 1000));
+  const timestamp = options.timestamp ?? String(Math.floor(Date.now() / 1000));
   const signature =
     options.signature ?? slackSignature(options.secret, timestamp, body);
   return httpEvent({
