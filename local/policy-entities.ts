@@ -29,7 +29,7 @@ export function entitiesFromSeed(seed: Seed): CedarEntity[] {
     if (group !== undefined) groups.add(group);
     memberships.set(id, groups);
   };
-  for (const user of seed.slack.users) join(user.email);
+  for (const user of seed.slack.users) if (user.email) join(user.email);
   for (const [group, members] of Object.entries(seed.groups)) {
     for (const member of members) join(member, group);
   }

@@ -35,7 +35,11 @@ const seedSchema = z.object({
     defaultChannel: z.string(),
     channels: z.record(z.string(), z.string()).default({}),
     users: z.array(
-      z.object({ id: z.string(), email: z.string(), name: z.string() }),
+      z.object({
+        id: z.string(),
+        email: z.string().optional(),
+        name: z.string(),
+      }),
     ),
   }),
   groups: z.record(z.string(), z.array(z.string())).default({}),

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface SlackUser {
   id: string;
-  email?: string;
+  email?: string | undefined;
   name: string;
 }
 

@@ -10,11 +10,14 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
-import { parse, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
+import { parse, type Tags } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 type Wrap = (value: unknown) => unknown;
+
+/** A parsed YAML collection, as a tag's resolve receives it. */
+type JsonNode = { toJSON(): unknown };
 
 const fn =
   (name: string): Wrap =>
@@ -62,12 +65,12 @@ export const cfnTags: Tags = Object.entries(INTRINSICS).flatMap(
     {
       tag: `!${name}`,
       collection: 'seq' as const,
-      resolve: (value: YAMLSeq) => wrap(value.toJSON()),
+      resolve: (value: JsonNode) => wrap(value.toJSON()),
     },
     {
       tag: `!${name}`,
       collection: 'map' as const,
-      resolve: (value: YAMLMap) => wrap(value.toJSON()),
+      resolve: (value: JsonNode) => wrap(value.toJSON()),
     },
   ],
 );
@@ -133,7 +136,7 @@ export function esbuildOptions(
   for (const [key, value] of Object.entries(properties)) {
     switch (key) {
       case 'Format':
-        options.format = value as BuildOptions['format'];
+        options.format = value as NonNullable<BuildOptions['format']>;
         break;
       case 'Minify':
         options.minify = value === true;
@@ -162,7 +165,9 @@ export function esbuildOptions(
         options.external = value as string[];
         break;
       case 'Loader':
-        options.loader = pairs(value, key) as BuildOptions['loader'];
+        options.loader = pairs(value, key) as NonNullable<
+          BuildOptions['loader']
+        >;
         break;
       case 'MainFields':
         options.mainFields = value as string[];

@@ -55,7 +55,7 @@ const iamPath = weighted(
 );
 
 const principalName = weighted(
-  [8, charsFrom(NAME_CHARS, 1, 64)],
+  [14, charsFrom(NAME_CHARS, 1, 64)],
   [1, charsFrom(NAME_CHARS, 65, 70)],
   [1, fc.constantFrom('dev*', 'a b', 'name/', '')],
 );
@@ -64,18 +64,18 @@ const principalName = weighted(
 const structuredArn = fc
   .record({
     partition: weighted(
-      [6, fc.constant('aws')],
+      [12, fc.constant('aws')],
       [2, fc.constantFrom('aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b')],
       [1, fc.constantFrom('aws-eusc', 'aws-iso-f', 'AWS', '')],
     ),
-    service: weighted([8, fc.constant('iam')], [1, fc.constant('sts')]),
+    service: weighted([14, fc.constant('iam')], [1, fc.constant('sts')]),
     accountId: weighted(
-      [6, fc.constant(ACCOUNT)],
+      [10, fc.constant(ACCOUNT)],
       [2, fc.constant('444455556666')],
       [1, fc.constantFrom('12345678901', '1234567890123', 'abcdefghijkl')],
     ),
     kind: weighted(
-      [8, fc.constantFrom('role', 'user')],
+      [14, fc.constantFrom('role', 'user')],
       [2, fc.constantFrom('assumed-role', 'group', 'federated-user', 'Role')],
     ),
     path: iamPath,

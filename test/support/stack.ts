@@ -68,7 +68,9 @@ export function slackClick(
   email: string,
   action: 'approve' | 'reject',
 ) {
-  const user = stack.seed.slack.users.find((u) => u.email === email);
+  const user = stack.seed.slack.users.find(
+    (u) => u.email === email || u.id === email,
+  );
   if (!user) throw new Error(`no Slack user ${email} in the seed`);
   const payload = {
     type: 'block_actions',
