@@ -85,10 +85,11 @@ export function toAuditItem(
  * The event an item holds: exactly CONTRACT.md's fields, whatever else
  * the item carries, so the hash is recomputed over what it was made from.
  */
-export function toAuditEvent(item: Record<string, unknown>): AuditEvent {
+export function toAuditEvent(item: object): AuditEvent {
+  const source = item as Record<string, unknown>;
   const event: Record<string, unknown> = {};
   for (const field of AUDIT_EVENT_FIELDS) {
-    if (item[field] !== undefined) event[field] = item[field];
+    if (source[field] !== undefined) event[field] = source[field];
   }
   return event as unknown as AuditEvent;
 }

@@ -17,6 +17,12 @@ import {
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { StoredRequest } from '../core/request.ts';
 import type { Status } from '../core/status.ts';
+import {
+  type EventSubject,
+  principalKeyOf,
+  toAuditEvent,
+  toAuditItem,
+} from './audit-item.ts';
 import { config } from './config.ts';
 import { documentClient } from './dynamo.ts';
 
@@ -66,11 +72,11 @@ export async function createRequest(
     {
       Put: {
         TableName: config.requestsTable(),
-        Item: { id: request.requestId, kind: 'REQUEST', ...stored },
+        Item: toRequestItem(stored),
         ConditionExpression: 'attribute_not_exists(id)',
       },
     },
-    ...events.map(auditPut),
+    ...events.map((event) => auditPut(event, request)),
   ];
 
   try {
@@ -98,6 +104,29 @@ function lockHolder(error: unknown): string | undefined {
   return item?.requestId?.S ?? 'unknown';
 }
 
+/** Attributes the requests table's indexes need beside the request's. */
+const REQUEST_INDEX_ATTRIBUTES = ['principalKey'] as const;
+
+/**
+ * The item a request is stored as: the request, its key and kind, and
+ * the `principalKey` its `byPrincipal` index is keyed on.
+ */
+export function toRequestItem(request: StoredRequest) {
+  return {
+    id: request.requestId,
+    kind: 'REQUEST' as const,
+    principalKey: principalKeyOf(request),
+    ...request,
+  };
+}
+
+/** The request an item holds, without its index attributes. */
+export function fromRequestItem(item: Record<string, unknown>): StoredRequest {
+  const copy = { ...item };
+  for (const name of REQUEST_INDEX_ATTRIBUTES) delete copy[name];
+  return copy as unknown as StoredRequest;
+}
+
 /** Reads one request, or undefined. Strongly consistent. */
 export async function findRequest(
   requestId: string,
@@ -109,7 +138,7 @@ export async function findRequest(
       ConsistentRead: true,
     }),
   );
-  return Item?.kind === 'REQUEST' ? (Item as StoredRequest) : undefined;
+  return Item?.kind === 'REQUEST' ? fromRequestItem(Item) : undefined;
 }
 
 /** Reads one request or throws `NotFoundError`. */
@@ -180,7 +209,7 @@ export async function transition(
         new TransactWriteCommand({
           TransactItems: [
             updateRequest(current, set, planned.remove ?? []),
-            ...events.map(auditPut),
+            ...events.map((event) => auditPut(event, current)),
             ...(planned.releaseLock ? [releaseLock(current)] : []),
           ],
         }),
@@ -242,11 +271,11 @@ function releaseLock(current: StoredRequest): TransactItem {
   };
 }
 
-function auditPut(event: AuditEvent): TransactItem {
+function auditPut(event: AuditEvent, subject: EventSubject): TransactItem {
   return {
     Put: {
       TableName: config.auditTable(),
-      Item: event,
+      Item: toAuditItem(event, subject),
       // Append-only: an event, once written, is never replaced.
       ConditionExpression: 'attribute_not_exists(requestId)',
     },
@@ -257,9 +286,20 @@ function eventFields(requestId: string, draft: EventDraft, at: string) {
   return { requestId, at, ...draft };
 }
 
-/** Every audit event of a request, in `seq` order. */
+/**
+ * Every audit event of a request, in `seq` order, as CONTRACT.md shapes
+ * it: the index attributes of the stored items are left behind.
+ */
 export async function listAudit(requestId: string): Promise<AuditEvent[]> {
-  const events: AuditEvent[] = [];
+  const items = await listAuditItems(requestId);
+  return items.map(toAuditEvent);
+}
+
+/** Every stored audit item of a request, as stored, in `seq` order. */
+export async function listAuditItems(
+  requestId: string,
+): Promise<Record<string, unknown>[]> {
+  const events: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await documentClient().send(
@@ -271,7 +311,7 @@ export async function listAudit(requestId: string): Promise<AuditEvent[]> {
         ExclusiveStartKey: startKey,
       }),
     );
-    events.push(...((page.Items ?? []) as AuditEvent[]));
+    events.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined);
   return events;

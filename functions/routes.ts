@@ -5,6 +5,7 @@
  */
 export const ROUTES = [
   { method: 'POST', path: '/requests', fn: 'submit-request' },
+  { method: 'GET', path: '/requests', fn: 'list-requests' },
   { method: 'GET', path: '/requests/{requestId}', fn: 'get-request' },
   { method: 'GET', path: '/requests/{requestId}/audit', fn: 'get-request' },
   {
@@ -12,6 +13,7 @@ export const ROUTES = [
     path: '/requests/{requestId}/cancel',
     fn: 'cancel-request',
   },
+  { method: 'GET', path: '/audit', fn: 'list-audit' },
   { method: 'POST', path: '/slack/interactions', fn: 'slack-interactions' },
 ] as const;
 

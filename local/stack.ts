@@ -101,7 +101,10 @@ async function start(
     dynamoEndpoint = dynamo.endpoint;
   }
 
-  const emulator = createEksEmulator({ seed });
+  const emulator = createEksEmulator({
+    seed,
+    ...(dataDir ? { stateFile: join(dataDir, 'eks-emulator.json') } : {}),
+  });
   const eksUrl = await emulator.listen(options.eksPort ?? 0);
   stops.push(() => emulator.close());
 

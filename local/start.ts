@@ -66,6 +66,11 @@ console.log(`eks-access-gate local stack is up (${Date.now() - started} ms)
 Try: curl ${stack.url}/health
 Identity: send X-Local-User: alice@example.com. Ctrl-C stops everything.`);
 
+// One bad request must not take the whole local stack down.
+process.on('unhandledRejection', (reason) => {
+  console.error('unhandled rejection (the stack keeps running):', reason);
+});
+
 let stopping = false;
 const shutdown = async () => {
   if (stopping) return;

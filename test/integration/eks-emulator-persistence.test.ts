@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -35,6 +35,7 @@ let folder: string;
 let stateFile: string;
 let clock = T0;
 const running: EksEmulator[] = [];
+const children: ChildProcess[] = [];
 
 beforeEach(async () => {
   clock = T0;
@@ -43,6 +44,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null) child.kill('SIGKILL');
   for (const emulator of running.splice(0)) await emulator.close();
   await rm(folder, { recursive: true, force: true });
 });
@@ -296,6 +299,7 @@ describe('main.ts --state-file', () => {
       ['--import', 'tsx', 'local/eks-emulator/main.ts', ...args],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    children.push(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -305,12 +309,12 @@ describe('main.ts --state-file', () => {
       stderr += String(chunk);
     });
     const exited = once(child, 'exit').then(([code]) => code as number);
-    const url = await new Promise<string | undefined>((resolve) => {
+    const url = await new Promise<string>((resolve) => {
       child.stdout.on('data', () => {
         const match = /listening on (http:\/\/\S+)/.exec(stdout);
         if (match) resolve(match[1]);
       });
-      child.once('exit', () => resolve(undefined));
+      child.once('exit', () => resolve('http://127.0.0.1:9/not-listening'));
     });
     return { child, exited, url, stderr: () => stderr };
   }
@@ -318,7 +322,7 @@ describe('main.ts --state-file', () => {
   it('keeps a change across a restart of the process', async () => {
     const args = ['--port', '0', '--state-file', stateFile];
     const first = await runMain(args);
-    await eksClient(first.url as string, 1).send(
+    await eksClient(first.url, 1).send(
       new UpdateAccessEntryCommand({
         clusterName: 'demo',
         principalArn: DEVELOPERS,
@@ -329,10 +333,7 @@ describe('main.ts --state-file', () => {
     await first.exited;
 
     const second = await runMain(args);
-    const entry = await describeEntry(
-      eksClient(second.url as string, 1),
-      DEVELOPERS,
-    );
+    const entry = await describeEntry(eksClient(second.url, 1), DEVELOPERS);
     second.child.kill('SIGTERM');
 
     expect(entry?.kubernetesGroups).toEqual(['testers']);

@@ -1,4 +1,9 @@
 import {
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import {
   DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
@@ -28,6 +33,7 @@ vi.mock('../../adapters/slack.ts', async (importOriginal) => ({
 
 useTestEnv();
 const ddb = mockClient(DynamoDBDocumentClient);
+const sfn = mockClient(SFNClient);
 const TASK_TOKEN = `AQCEAAAAKgAAAA${'tok3n'.repeat(40)}`;
 const POSTED = { channel: 'C0DEMO', ts: '1700000000.000100' };
 
@@ -37,9 +43,13 @@ function given(overrides: Partial<StoredRequest> = {}) {
   });
 }
 
-function requestApproval() {
+function requestApproval(reminder?: boolean) {
   return handler(
-    { requestId: REQUEST_ID, taskToken: TASK_TOKEN },
+    {
+      requestId: REQUEST_ID,
+      taskToken: TASK_TOKEN,
+      ...(reminder === undefined ? {} : { reminder }),
+    },
     lambdaContext,
   );
 }
@@ -50,12 +60,15 @@ beforeEach(() => {
   logs = captureLogs();
   given();
   ddb.on(TransactWriteCommand).resolves({});
+  sfn.on(SendTaskSuccessCommand).resolves({});
+  sfn.on(SendTaskFailureCommand).resolves({});
   vi.mocked(postMessage).mockResolvedValue(POSTED);
 });
 
 afterEach(() => {
   logs.restore();
   ddb.reset();
+  sfn.reset();
   vi.resetAllMocks();
 });
 
@@ -107,7 +120,27 @@ describe('Function: request-approval', () => {
     });
   });
 
-  it('does not wait and writes nothing when the request is no longer pending', async () => {
+  it('reminds in the thread half-way through, with the new token', async () => {
+    given({ approvalsRequired: 2, slack: POSTED });
+
+    await requestApproval(true);
+
+    expect(postMessage).toHaveBeenCalledTimes(1);
+    expect(postMessage).toHaveBeenCalledWith(
+      'C0DEMO',
+      ':alarm_clock: Still waiting for 2 more approvals (0 of 2); ' +
+        'the request expires at 2025-01-02T01:00:00.000Z.',
+      [],
+      POSTED.ts,
+    );
+    const items = onlyTransaction(ddb);
+    expect(updatedFields(items).taskToken).toBe(TASK_TOKEN);
+    expect(auditPuts(items)[0]?.event.details).toMatchObject({
+      reminder: true,
+    });
+  });
+
+  it('does not wait and writes nothing when the request was cancelled', async () => {
     given({ status: 'CANCELLED' });
 
     const result = await requestApproval();
@@ -115,6 +148,31 @@ describe('Function: request-approval', () => {
     expect(result).toEqual({ waiting: false });
     expect(postMessage).not.toHaveBeenCalled();
     expect(transactions(ddb)).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('passes an approval made between two waits on to the new token', async () => {
+    given({ status: 'APPROVED' });
+
+    const result = await requestApproval(true);
+
+    expect(result).toEqual({ waiting: false });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
+      taskToken: TASK_TOKEN,
+      output: '{"approved":true}',
+    });
+    expect(transactions(ddb)).toHaveLength(0);
+  });
+
+  it('passes a rejection made between two waits on as Rejected', async () => {
+    given({ status: 'REJECTED' });
+
+    await requestApproval(true);
+
+    expect(
+      sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input,
+    ).toMatchObject({ taskToken: TASK_TOKEN, error: 'Rejected' });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
   it('never logs the task token', async () => {

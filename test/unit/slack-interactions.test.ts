@@ -261,6 +261,28 @@ describe('Function: slack-interactions', () => {
     expect(updateMessage).not.toHaveBeenCalled();
   });
 
+  it('follows the wait to its new token when the first one closed', async () => {
+    const renewed = `${TASK_TOKEN}-reminder`;
+    const item = (taskToken: string) =>
+      requestItem(storedRequest({ taskToken, slack: SLACK }));
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: item(TASK_TOKEN) })
+      .resolvesOnce({ Item: item(TASK_TOKEN) })
+      .resolves({ Item: item(renewed) });
+    sfn
+      .on(SendTaskSuccessCommand, { taskToken: TASK_TOKEN })
+      .rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+
+    await click();
+
+    const tokens = sfn
+      .commandCalls(SendTaskSuccessCommand)
+      .map((call) => call.args[0].input.taskToken);
+    expect(tokens).toEqual([TASK_TOKEN, renewed]);
+    expect(told()).toBe('Recorded: APPROVED.');
+  });
+
   it('refuses a Slack user without a profile e-mail before reading anything', async () => {
     const { status } = await click('approve', 'U0NOMAIL');
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { diffEntry } from '../../core/diff.ts';
 import { type ChangeRequest, toPublicRequest } from '../../core/request.ts';
-import { approvalMessage, resultReply } from '../../core/slack-message.ts';
+import {
+  approvalMessage,
+  reminderReply,
+  resultReply,
+} from '../../core/slack-message.ts';
 import { REQUEST_ID, storedRequest } from './support/requests.ts';
 
 function request(overrides: Partial<ChangeRequest> = {}): ChangeRequest {
@@ -153,5 +157,30 @@ describe('Function: resultReply', () => {
     );
 
     expect(reply).toBe(':x: Execution failed (Drifted): the entry changed');
+  });
+});
+
+describe('Function: reminderReply', () => {
+  const DEADLINE = '2025-01-03T00:00:00.000Z';
+
+  it('counts the approvals still missing, in the plural', () => {
+    expect(reminderReply(request(), DEADLINE)).toBe(
+      ':alarm_clock: Still waiting for 2 more approvals (0 of 2); ' +
+        `the request expires at ${DEADLINE}.`,
+    );
+  });
+
+  it('says "approval" for the last one missing, ignoring rejections', () => {
+    const req = request({
+      approvals: [
+        { by: 'bob@example.com', decision: 'APPROVED', at: 'x' },
+        { by: 'dave@example.com', decision: 'REJECTED', at: 'x' },
+      ],
+    });
+
+    expect(reminderReply(req, DEADLINE)).toBe(
+      ':alarm_clock: Still waiting for 1 more approval (1 of 2); ' +
+        `the request expires at ${DEADLINE}.`,
+    );
   });
 });

@@ -1,4 +1,7 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   type AuthenticationMode,
   DescribeAccessEntryCommand,
@@ -23,6 +26,7 @@ import {
   transactions,
   updatedFields,
 } from './support/dynamo.ts';
+import { fakeIdempotencyTable } from './support/idempotency-table.ts';
 import {
   answer,
   httpEvent,
@@ -41,11 +45,13 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 });
 vi.mock('../../adapters/policy-loader.ts', () => ({
-  loadPolicyEngine: vi.fn(),
+  // The handler warms the engine at import time: answer that call too.
+  loadPolicyEngine: vi.fn(() => new Promise(() => undefined)),
 }));
 
 useTestEnv();
 const ddb = mockClient(DynamoDBDocumentClient);
+const idempotencyDb = mockClient(DynamoDBClient);
 const eks = mockClient(EKSClient);
 const sfn = mockClient(SFNClient);
 
@@ -57,12 +63,17 @@ const BODY = {
   durationMinutes: 120,
 };
 
-function submit(body: unknown = BODY, as: string | null = REQUESTER) {
+function submit(
+  body: unknown = BODY,
+  as: string | null = REQUESTER,
+  headers: Record<string, string> = {},
+) {
   return handler(
     httpEvent({
       method: 'POST',
       path: '/requests',
       body,
+      headers,
       ...(as ? { as } : {}),
     }),
     lambdaContext,
@@ -96,6 +107,7 @@ beforeEach(() => {
 
 afterEach(() => {
   ddb.reset();
+  idempotencyDb.reset();
   eks.reset();
   sfn.reset();
   vi.resetAllMocks();
@@ -143,7 +155,9 @@ describe('Function: submit-request', () => {
     expect(JSON.parse(call?.args[0].input.input ?? '')).toEqual({
       requestId: body.requestId,
       autoApproved: false,
-      approvalTimeoutSeconds: 3600,
+      // APPROVAL_TIMEOUT_SECONDS=3600, halved for the reminder
+      reminderAfterSeconds: 1800,
+      remainingSeconds: 1800,
       durationMinutes: 120,
     });
   });
@@ -306,6 +320,50 @@ describe('Function: submit-request', () => {
     expect(auditPuts(closing)[0]?.event.type).toBe('EXECUTION_FAILED');
     expect(lockDelete(closing)?.Key).toEqual({
       id: `lock#${CLUSTER}#${PRINCIPAL}`,
+    });
+  });
+
+  describe('with an Idempotency-Key', () => {
+    const KEY = { 'idempotency-key': 'release-week-1' };
+
+    it('answers the first response again and starts nothing new', async () => {
+      fakeIdempotencyTable(idempotencyDb);
+
+      const first = await submit(BODY, REQUESTER, KEY);
+      const second = await submit(BODY, REQUESTER, KEY);
+
+      expect(first.status).toBe(202);
+      expect(second).toEqual(first);
+      expect(transactions(ddb)).toHaveLength(1);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    });
+
+    it('answers 409 when the key comes back with another body', async () => {
+      fakeIdempotencyTable(idempotencyDb);
+      await submit(BODY, REQUESTER, KEY);
+
+      const { status, body } = await submit(
+        { ...BODY, reason: 'OPS-9999 something else' },
+        REQUESTER,
+        KEY,
+      );
+
+      expect(status).toBe(409);
+      expect(body.error).toMatchObject({
+        code: 'Conflict',
+        idempotencyKey: 'release-week-1',
+      });
+      expect(transactions(ddb)).toHaveLength(1);
+    });
+
+    it('answers 400 for a key that is not printable ASCII', async () => {
+      const { status, body } = await submit(BODY, REQUESTER, {
+        'idempotency-key': 'x'.repeat(256),
+      });
+
+      expect(status).toBe(400);
+      expect(body.error.issues[0].path).toBe('Idempotency-Key');
+      expect(idempotencyDb.calls()).toHaveLength(0);
     });
   });
 });

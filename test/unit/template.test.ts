@@ -358,6 +358,25 @@ describe('template.yaml', () => {
     });
   });
 
+  it('gives submit-request the Idempotency-Key table, keyed as Powertools expects', () => {
+    const table = props('IdempotencyTable');
+    const env = props('SubmitRequestFunction').Environment.Variables;
+
+    expect(table.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    expect(table.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiration',
+      Enabled: true,
+    });
+    expect(env.IDEMPOTENCY_TABLE).toEqual({ Ref: 'IdempotencyTable' });
+    expect(
+      roles.filter((role) =>
+        roleStatements(role).some((s) =>
+          isTable(s.Resource, 'IdempotencyTable'),
+        ),
+      ),
+    ).toEqual(['SubmitRequestRole']);
+  });
+
   it('archives audit events to a COMPLIANCE-mode Object Lock bucket', () => {
     const bucket = props('AuditArchiveBucket');
 

@@ -9,6 +9,7 @@ export const TEST_ENV = {
   AWS_REGION: 'us-east-1',
   REQUESTS_TABLE: 'requests-test',
   AUDIT_TABLE: 'audit-test',
+  IDEMPOTENCY_TABLE: 'idempotency-test',
   STATE_MACHINE_ARN:
     'arn:aws:states:us-east-1:111122223333:stateMachine:access-change',
   LOCAL_IDENTITY_HEADER: 'true',
