@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ApiClient } from './api-client.ts';
 import { decideCommand } from './decide.ts';
-import { policyCommand } from './policy.ts';
+import { type HistoryRange, policyCommand } from './policy.ts';
 
 const USAGE = `Usage: eks-access-gate <command> [options]
 
@@ -13,6 +13,9 @@ Commands:
   reject <requestId> --as <e-mail>
   cancel <requestId>
   audit <requestId>                     events and chain verification
+  audit verify [--request <id> | --all] [--from <iso>] [--to <iso>]
+  audit export --from <iso> --to <iso> [--format jsonl|csv] [--out <file>]
+                                        see: eks-access-gate audit --help
   policy validate | test | simulate     see: eks-access-gate policy --help
 
 Options for every command:
@@ -70,9 +73,23 @@ export async function waitForFinal(api: ApiClient, requestId: string) {
   }
 }
 
+// `audit <requestId>` goes through the API; these read DynamoDB directly.
+const AUDIT_SUBCOMMANDS = new Set(['verify', 'export', '--help', '-h']);
+
+/** `policy simulate`'s history, loaded only when it is asked for. */
+async function loadHistory(range: HistoryRange) {
+  return (await import('./audit.ts')).loadHistory(range);
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'policy') return policyCommand(argv.slice(1));
+  if (argv[0] === 'policy') {
+    return policyCommand(argv.slice(1), { loadHistory });
+  }
+  if (argv[0] === 'audit' && AUDIT_SUBCOMMANDS.has(argv[1] ?? '')) {
+    const { auditCommand } = await import('./audit.ts');
+    return auditCommand(argv.slice(1));
+  }
   let parsed: { values: CliValues; positionals: string[] };
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true });

@@ -8,6 +8,7 @@ import { type RunningDynamo, startDynamo } from './dynamodb.ts';
 import { createEksEmulator } from './eks-emulator/index.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { writePolicyEntities } from './policy-entities.ts';
+import { resumeOpenRequests } from './resume.ts';
 import { loadSeed, type Seed } from './seed.ts';
 import { type LocalFunction, LocalStepFunctions } from './sfn-runner.ts';
 import { SlackStandIn } from './slack-standin.ts';
@@ -163,6 +164,14 @@ async function start(
   const sfnUrl = await sfn.listen(sfnPort);
   process.env.SFN_ENDPOINT = sfnUrl;
   stops.push(() => sfn.close());
+  if (dataDir) {
+    await resumeOpenRequests(
+      dynamoEndpoint,
+      tables.requests,
+      sfn,
+      Number(process.env.APPROVAL_TIMEOUT_SECONDS ?? 86_400),
+    );
+  }
 
   const httpFunctions: Record<string, HttpFunction> = {};
   for (const name of new Set(ROUTES.map((route) => route.fn))) {

@@ -11,25 +11,71 @@ export interface TableNames {
   audit: string;
 }
 
-/** The tables as template.yaml declares them, for DynamoDB Local. */
+/** A GSI keyed on `pk` and sorted by `sk`, projecting every attribute. */
+function index(name: string, pk: string, sk: string) {
+  return {
+    IndexName: name,
+    KeySchema: [
+      { AttributeName: pk, KeyType: 'HASH' as const },
+      { AttributeName: sk, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'ALL' as const },
+  };
+}
+
+const text = (name: string) => ({
+  AttributeName: name,
+  AttributeType: 'S' as const,
+});
+
+/**
+ * The tables as template.yaml declares them, for DynamoDB Local. The
+ * requests indexes serve `GET /requests` newest first by its most
+ * selective filter; the audit indexes serve `GET /audit` and the export
+ * in time order (adapters/request-query.ts, adapters/audit-query.ts).
+ */
 export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
   return [
     {
       TableName: names.requests,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      AttributeDefinitions: [
+        text('id'),
+        text('kind'),
+        text('createdAt'),
+        text('principalKey'),
+        text('requestedBy'),
+        text('status'),
+        text('clusterName'),
+      ],
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        index('byPrincipal', 'principalKey', 'createdAt'),
+        index('byRequester', 'requestedBy', 'createdAt'),
+        index('byStatus', 'status', 'createdAt'),
+        index('byCluster', 'clusterName', 'createdAt'),
+        index('byCreated', 'kind', 'createdAt'),
+      ],
     },
     {
       TableName: names.audit,
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [
-        { AttributeName: 'requestId', AttributeType: 'S' },
+        text('requestId'),
         { AttributeName: 'seq', AttributeType: 'N' },
+        text('day'),
+        text('atKey'),
+        text('actor'),
+        text('principalKey'),
       ],
       KeySchema: [
         { AttributeName: 'requestId', KeyType: 'HASH' },
         { AttributeName: 'seq', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        index('byDay', 'day', 'atKey'),
+        index('byActor', 'actor', 'atKey'),
+        index('byPrincipal', 'principalKey', 'atKey'),
       ],
     },
   ];

@@ -59,16 +59,15 @@ describe('openapi.yaml', () => {
     },
   );
 
-  it('marks every operation without a handler as planned, and only those', () => {
+  it('marks every operation without a handler as planned', () => {
     const implemented = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
-    const planned = operations
-      .filter(({ key }) => !implemented.has(key))
-      .map(({ key, op }) => [key, op['x-planned']]);
+    const unmarked = operations
+      .filter(
+        ({ key, op }) => !implemented.has(key) && op['x-planned'] !== true,
+      )
+      .map(({ key }) => key);
 
-    expect(planned).toEqual([
-      ['GET /requests', true],
-      ['GET /audit', true],
-    ]);
+    expect(unmarked).toEqual([]);
   });
 
   it('leaves only the Slack callback without an authorizer', () => {

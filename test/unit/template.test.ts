@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
@@ -54,6 +54,21 @@ const isTable = (resource: unknown, table: string) =>
     (r) =>
       JSON.stringify(r) === JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] }),
   );
+
+/** Whether `from` reaches `target` through relative imports. */
+function importsFile(
+  from: string,
+  target: string,
+  seen = new Set<string>(),
+): boolean {
+  if (from === target) return true;
+  if (seen.has(from) || !existsSync(from)) return false;
+  seen.add(from);
+  const source = readFileSync(from, 'utf8');
+  return [...source.matchAll(/from '(\.{1,2}\/[^']+)'/g)].some((match) =>
+    importsFile(join(dirname(from), match[1] ?? ''), target, seen),
+  );
+}
 
 /** Evaluates the Ref/Join/Split expression with a value for ClusterArns. */
 function evaluate(node: unknown, clusterArns: string[]): unknown {
@@ -117,24 +132,32 @@ describe('template.yaml', () => {
     }
   });
 
-  it('ships the policies and the Cedar wasm to the functions that use Cedar', () => {
-    for (const name of [
-      'submit-request',
-      'get-request',
-      'slack-interactions',
-    ]) {
-      const fn = props(`${pascal(name)}Function`);
+  it.each(functionBuilds(template).map((fn) => [fn.name, fn] as const))(
+    'ships the policies and the Cedar wasm to %s exactly when it uses Cedar',
+    (name, fn) => {
+      const usesCedar = importsFile(
+        join(ROOT, 'functions', name, 'handler.ts'),
+        join(ROOT, 'adapters', 'policy-loader.ts'),
+      );
+      const resource = props(fn.logicalId);
 
-      expect(fn.Layers).toEqual([
+      if (!usesCedar) {
+        expect(resource.Layers).toBeUndefined();
+        return;
+      }
+      expect(resource.Layers).toEqual([
         { Ref: 'PoliciesLayer' },
         { Ref: 'CedarWasmLayer' },
       ]);
-      expect(fn.Environment.Variables).toMatchObject({
+      expect(resource.Environment.Variables).toMatchObject({
         POLICY_DIR: '/opt',
         POLICY_ENTITIES_FILE: '/opt/entities.json',
         CEDAR_WASM_DIR: '/opt',
       });
-    }
+    },
+  );
+
+  it('builds the layers from the policies and the Cedar wasm', () => {
     expect(props('PoliciesLayer').ContentUri).toBe('policies/');
     expect(
       existsSync(
@@ -345,6 +368,9 @@ describe('template.yaml', () => {
       expect(table.KeySchema).toEqual(definition.KeySchema);
       expect(table.AttributeDefinitions).toEqual(
         definition.AttributeDefinitions,
+      );
+      expect(table.GlobalSecondaryIndexes).toEqual(
+        definition.GlobalSecondaryIndexes,
       );
       expect(table.BillingMode).toBe('PAY_PER_REQUEST');
       expect(table.PointInTimeRecoverySpecification).toEqual({
