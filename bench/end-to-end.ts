@@ -28,10 +28,10 @@ export interface EndToEndResult {
   cost: CostResult;
 }
 
-const REQUESTS = 200;
+const REQUESTS = Number(process.env.BENCH_E2E_REQUESTS ?? 200);
 const WARMUP = 5;
-const COST_REQUESTS = 50;
-const CONCURRENCY = 10;
+const COST_REQUESTS = Number(process.env.BENCH_COST_REQUESTS ?? 50);
+const CONCURRENCY = Number(process.env.BENCH_E2E_CONCURRENCY ?? 10);
 const POLL_MS = 50;
 
 async function call(

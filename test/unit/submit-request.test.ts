@@ -1,7 +1,4 @@
-import {
-  DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type AuthenticationMode,
   DescribeAccessEntryCommand,
@@ -26,7 +23,6 @@ import {
   transactions,
   updatedFields,
 } from './support/dynamo.ts';
-import { fakeIdempotencyTable } from './support/idempotency-table.ts';
 import {
   answer,
   httpEvent,
@@ -51,7 +47,6 @@ vi.mock('../../adapters/policy-loader.ts', () => ({
 
 useTestEnv();
 const ddb = mockClient(DynamoDBDocumentClient);
-const idempotencyDb = mockClient(DynamoDBClient);
 const eks = mockClient(EKSClient);
 const sfn = mockClient(SFNClient);
 
@@ -63,17 +58,12 @@ const BODY = {
   durationMinutes: 120,
 };
 
-function submit(
-  body: unknown = BODY,
-  as: string | null = REQUESTER,
-  headers: Record<string, string> = {},
-) {
+function submit(body: unknown = BODY, as: string | null = REQUESTER) {
   return handler(
     httpEvent({
       method: 'POST',
       path: '/requests',
       body,
-      headers,
       ...(as ? { as } : {}),
     }),
     lambdaContext,
@@ -107,7 +97,6 @@ beforeEach(() => {
 
 afterEach(() => {
   ddb.reset();
-  idempotencyDb.reset();
   eks.reset();
   sfn.reset();
   vi.resetAllMocks();
@@ -320,50 +309,6 @@ describe('Function: submit-request', () => {
     expect(auditPuts(closing)[0]?.event.type).toBe('EXECUTION_FAILED');
     expect(lockDelete(closing)?.Key).toEqual({
       id: `lock#${CLUSTER}#${PRINCIPAL}`,
-    });
-  });
-
-  describe('with an Idempotency-Key', () => {
-    const KEY = { 'idempotency-key': 'release-week-1' };
-
-    it('answers the first response again and starts nothing new', async () => {
-      fakeIdempotencyTable(idempotencyDb);
-
-      const first = await submit(BODY, REQUESTER, KEY);
-      const second = await submit(BODY, REQUESTER, KEY);
-
-      expect(first.status).toBe(202);
-      expect(second).toEqual(first);
-      expect(transactions(ddb)).toHaveLength(1);
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
-    });
-
-    it('answers 409 when the key comes back with another body', async () => {
-      fakeIdempotencyTable(idempotencyDb);
-      await submit(BODY, REQUESTER, KEY);
-
-      const { status, body } = await submit(
-        { ...BODY, reason: 'OPS-9999 something else' },
-        REQUESTER,
-        KEY,
-      );
-
-      expect(status).toBe(409);
-      expect(body.error).toMatchObject({
-        code: 'Conflict',
-        idempotencyKey: 'release-week-1',
-      });
-      expect(transactions(ddb)).toHaveLength(1);
-    });
-
-    it('answers 400 for a key that is not printable ASCII', async () => {
-      const { status, body } = await submit(BODY, REQUESTER, {
-        'idempotency-key': 'x'.repeat(256),
-      });
-
-      expect(status).toBe(400);
-      expect(body.error.issues[0].path).toBe('Idempotency-Key');
-      expect(idempotencyDb.calls()).toHaveLength(0);
     });
   });
 });
