@@ -56,7 +56,11 @@ export function checkAuditRange(
   if (query.from === undefined || query.to === undefined) return;
   const span = Date.parse(query.to) - Date.parse(query.from);
   if (span <= 0) {
-    ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['to'],
+      message: 'must be after from',
+    });
   } else if (!indexed && span > MAX_RANGE_DAYS * DAY_MS) {
     ctx.addIssue({
       code: 'custom',
@@ -67,7 +71,8 @@ export function checkAuditRange(
 }
 
 /** The filters with their rules, for callers other than the API. */
-export const auditFiltersSchema = auditFilterObject.superRefine(checkAuditRange);
+export const auditFiltersSchema =
+  auditFilterObject.superRefine(checkAuditRange);
 
 export type AuditFilters = z.infer<typeof auditFilterObject>;
 
@@ -207,11 +212,7 @@ export async function queryAudit(
               key[pk] === plan.partition &&
               inRange(key.atKey),
           ).key;
-    const { items, next } = await fillFromPartition(
-      query,
-      paging.limit,
-      start,
-    );
+    const { items, next } = await fillFromPartition(query, paging.limit, start);
     return {
       items: items.map(toAuditEvent),
       ...(next ? { nextToken: encodeToken(print, { key: next }) } : {}),
@@ -278,7 +279,10 @@ async function walkDays(
  */
 export async function* auditEventsBetween(
   range: { from: string; to: string },
-  options: { pageSize?: number; onDay?: (day: string, index: number, of: number) => void } = {},
+  options: {
+    pageSize?: number;
+    onDay?: (day: string, index: number, of: number) => void;
+  } = {},
 ): AsyncGenerator<AuditEvent[]> {
   const plan: Plan = { index: 'byDay', rest: {} };
   const days = daysOf(range.from, range.to);

@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { canonicalJson } from '../core/audit-chain.ts';
 import { ValidationError } from '../core/errors.ts';
@@ -54,9 +51,7 @@ export function isIsoInstant(text: string): boolean {
     number,
   ];
   const calendar = new Date(Date.UTC(year, month - 1, day));
-  return (
-    calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day
-  );
+  return calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day;
 }
 
 /**

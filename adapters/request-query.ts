@@ -159,11 +159,7 @@ export async function queryRequests(
             typeof key.id === 'string' &&
             typeof key.createdAt === 'string',
         ).key;
-  const { items, next } = await fillFromPartition(
-    query,
-    paging.limit,
-    start,
-  );
+  const { items, next } = await fillFromPartition(query, paging.limit, start);
   return {
     items: items.map((item) => toPublicRequest(fromRequestItem(item))),
     ...(next ? { nextToken: encodeToken(print, { key: next }) } : {}),
@@ -191,7 +187,9 @@ export async function* requestsCreated(
     // BETWEEN includes `to`; ranges are half-open everywhere.
     const page = items
       .map(fromRequestItem)
-      .filter((request) => range.to === undefined || request.createdAt < range.to);
+      .filter(
+        (request) => range.to === undefined || request.createdAt < range.to,
+      );
     if (page.length > 0) yield page;
     start = next;
   } while (start !== undefined);

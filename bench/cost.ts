@@ -5,9 +5,10 @@
  * on each handler the stack has loaded, and a capacity meter on the
  * product's document client.
  */
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { FUNCTION_NAMES } from '../functions/routes.ts';
 import type { LocalStack } from '../local/stack.ts';
+import { ensureTables, localDynamoClient } from '../local/tables.ts';
 import { type CapacityMeter, meterCapacity } from './capacity.ts';
 import { round } from './stats.ts';
 
@@ -17,6 +18,8 @@ export interface CostResult {
   auditEventsPerRequest: number;
   writeUnitsPerRequest: number;
   readUnitsPerRequest: number;
+  /** DynamoDB Local's own figure, which under-counts transactions. */
+  writeUnitsReportedByDynamoLocal: number;
   requests: number;
   invocationsByFunction: Record<string, number>;
   /** DynamoDB calls and units per request, by command. */
@@ -66,13 +69,25 @@ export async function countInvocations(): Promise<InvocationCounter> {
 }
 
 /** The meters, installed once the stack has set the environment. */
-export async function installMeters(): Promise<{
+export async function installMeters(stack: LocalStack): Promise<{
   capacity: CapacityMeter;
   invocations: InvocationCounter;
 }> {
+  const shadowNames = {
+    requests: `${stack.tables.requests}-shadow`,
+    audit: `${stack.tables.audit}-shadow`,
+  };
+  await ensureTables(stack.endpoints.dynamodb, shadowNames);
+  const shadow = {
+    client: localDynamoClient(stack.endpoints.dynamodb),
+    tables: {
+      [stack.tables.requests]: shadowNames.requests,
+      [stack.tables.audit]: shadowNames.audit,
+    },
+  };
   const { documentClient } = await import('../adapters/dynamo.ts');
   return {
-    capacity: meterCapacity(documentClient()),
+    capacity: meterCapacity(documentClient(), shadow),
     invocations: await countInvocations(),
   };
 }
@@ -128,6 +143,7 @@ export async function measureCost(
     auditEventsPerRequest: per(audit),
     writeUnitsPerRequest: per(capacity.writeUnits),
     readUnitsPerRequest: per(capacity.readUnits),
+    writeUnitsReportedByDynamoLocal: per(capacity.reportedWriteUnits),
     requests,
     invocationsByFunction: Object.fromEntries(
       Object.entries(invocations.counts).map(([k, v]) => [k, per(v)]),
@@ -143,11 +159,7 @@ export async function measureCost(
 
 /** Audit events of these requests, counted with a client of our own. */
 async function countAudit(stack: LocalStack, ids: string[]): Promise<number> {
-  const client = new DynamoDBClient({
-    endpoint: stack.endpoints.dynamodb,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = localDynamoClient(stack.endpoints.dynamodb);
   let total = 0;
   for (const id of ids) {
     const { Count } = await client.send(

@@ -67,7 +67,7 @@ async function main(): Promise<EndToEndResult> {
 }
 
 async function measure(stack: LocalStack): Promise<EndToEndResult> {
-  const meters = await installMeters();
+  const meters = await installMeters(stack);
   const eks = new EKSClient({
     endpoint: stack.endpoints.eks,
     region: 'us-east-1',

@@ -68,7 +68,8 @@ class UsageError extends Error {}
  * names others; `DYNAMODB_ENDPOINT` stays unset for tables named in AWS.
  */
 export function applyTableDefaults(env: NodeJS.ProcessEnv = process.env) {
-  const local = env.REQUESTS_TABLE === undefined && env.AUDIT_TABLE === undefined;
+  const local =
+    env.REQUESTS_TABLE === undefined && env.AUDIT_TABLE === undefined;
   env.REQUESTS_TABLE ??= 'eks-access-gate-requests';
   env.AUDIT_TABLE ??= 'eks-access-gate-audit';
   if (local) env.DYNAMODB_ENDPOINT ??= 'http://127.0.0.1:8000';
@@ -297,7 +298,8 @@ async function exportCommand(
     throw new UsageError('--format must be jsonl or csv');
   }
   const { from, to } = timeRange(values, true) as { from: string; to: string };
-  const file = values.out === undefined ? undefined : createWriteStream(values.out);
+  const file =
+    values.out === undefined ? undefined : createWriteStream(values.out);
   const sink: OutputStream = file ?? stdout;
   const progress = stderr.isTTY ? new ProgressBar(stderr) : undefined;
   let count = 0;

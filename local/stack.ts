@@ -6,13 +6,13 @@ import { ROUTES, WORKFLOW_FUNCTIONS } from '../functions/routes.ts';
 import { createApiServer, type HttpFunction, listen } from './api-server.ts';
 import { type RunningDynamo, startDynamo } from './dynamodb.ts';
 import { createEksEmulator } from './eks-emulator/index.ts';
+import { ensureIdempotencyTable } from './idempotency-table.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { writePolicyEntities } from './policy-entities.ts';
 import { resumeOpenRequests } from './resume.ts';
 import { loadSeed, type Seed } from './seed.ts';
 import { type LocalFunction, LocalStepFunctions } from './sfn-runner.ts';
 import { SlackStandIn } from './slack-standin.ts';
-import { ensureIdempotencyTable } from './idempotency-table.ts';
 import { ensureTables } from './tables.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -139,6 +139,9 @@ async function start(
     SLACK_CHANNELS: JSON.stringify(seed.slack.channels),
     STATE_MACHINE_ARN,
     LOCAL_IDENTITY_HEADER: 'true',
+    // EMF metrics are for CloudWatch; locally they would only flood stdout.
+    POWERTOOLS_METRICS_DISABLED:
+      process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     POLICY_ENTITIES_FILE: entitiesFile,
     ...options.env,
   });

@@ -8,6 +8,7 @@ import { approvalMessage } from '../../core/slack-message.ts';
 import { httpHandler, json, pathParam } from '../shared/http.ts';
 import { callerIdentity } from '../shared/identity.ts';
 import { logger } from '../shared/logger.ts';
+import { countOutcome } from '../shared/metrics.ts';
 
 /**
  * `POST /requests/{requestId}/cancel`: the requester withdraws a request
@@ -61,6 +62,7 @@ export const handler = httpHandler(async (event) => {
       logger.warn('could not update the approval message', { error }),
     );
   }
+  countOutcome('RequestsCancelled', request.clusterName);
   logger.info('request cancelled');
   return json(200, toPublicRequest(request));
 });

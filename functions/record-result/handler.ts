@@ -13,6 +13,7 @@ import { type StoredRequest, toPublicRequest } from '../../core/request.ts';
 import { approvalMessage, resultReply } from '../../core/slack-message.ts';
 import { type Status, statusesLeadingTo } from '../../core/status.ts';
 import { logger } from '../shared/logger.ts';
+import { countOutcome, type OutcomeMetric } from '../shared/metrics.ts';
 
 /** A Step Functions error as a Catch hands it over. */
 export interface WorkflowError {
@@ -143,6 +144,12 @@ function planFor(
   }
 }
 
+const OUTCOME_METRIC: Partial<Record<Status, OutcomeMetric>> = {
+  SUCCEEDED: 'RequestsSucceeded',
+  FAILED: 'RequestsFailed',
+  EXPIRED: 'RequestsExpired',
+};
+
 const TARGET: Record<RecordResultInput['outcome'], Status> = {
   succeeded: 'SUCCEEDED',
   failed: 'FAILED',
@@ -173,6 +180,8 @@ export const handler = middy<RecordResultInput, RecordResultOutput>()
         }
         return planFor(input, current, new Date());
       }));
+      const metric = OUTCOME_METRIC[request.status];
+      if (metric) countOutcome(metric, request.clusterName);
     } catch (error) {
       if (!(error instanceof TransitionRefused)) throw error;
       logger.warn('result not recorded', { reason: error.message });

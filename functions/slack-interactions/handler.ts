@@ -16,6 +16,7 @@ import { approvalMessage } from '../../core/slack-message.ts';
 import { verifySlackSignature } from '../../core/slack-signature.ts';
 import { type HttpEvent, httpHandler, json, rawBody } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
+import { countOutcome, recordApprovalLatency } from '../shared/metrics.ts';
 
 interface BlockAction {
   userId: string;
@@ -200,6 +201,11 @@ async function record(
 
   const { request } = result;
   logger.info('decision recorded', { identity, status: request.status });
+  if (outcome.completesApproval) {
+    countOutcome('RequestsApproved', request.clusterName);
+    recordApprovalLatency(request.createdAt, request.clusterName);
+  }
+  if (outcome.rejects) countOutcome('RequestsRejected', request.clusterName);
   let resumed = await resumeWorkflow(request.taskToken, outcome, identity);
   if (!resumed) {
     // The wait may have moved on to the reminder's wait with a new token.

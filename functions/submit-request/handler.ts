@@ -18,6 +18,7 @@ import {
 } from '../shared/http.ts';
 import { callerIdentity } from '../shared/identity.ts';
 import { logger } from '../shared/logger.ts';
+import { countOutcome } from '../shared/metrics.ts';
 
 // Parse the Cedar policies during init, not on the first request.
 void loadPolicyEngine().catch(() => undefined);
@@ -118,6 +119,10 @@ async function submit(
         requestId: request.requestId,
       },
     });
+  }
+  countOutcome('RequestsSubmitted', request.clusterName);
+  if (plan.decision.autoApproved) {
+    countOutcome('RequestsApproved', request.clusterName);
   }
   logger.info('request submitted', {
     status: request.status,

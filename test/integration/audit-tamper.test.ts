@@ -9,8 +9,8 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toAuditItem } from '../../adapters/audit-item.ts';
-import { type AuditEvent, nextEvent } from '../../core/audit-chain.ts';
 import { auditCommand } from '../../cli/audit.ts';
+import { type AuditEvent, nextEvent } from '../../core/audit-chain.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import {
   api,
@@ -79,7 +79,9 @@ async function rawEvent(requestId: string, seq: number) {
 }
 
 async function putRaw(item: Record<string, AttributeValue>) {
-  await ddb.send(new PutItemCommand({ TableName: stack.tables.audit, Item: item }));
+  await ddb.send(
+    new PutItemCommand({ TableName: stack.tables.audit, Item: item }),
+  );
 }
 
 async function deleteRaw(requestId: string, seq: number) {
