@@ -14,15 +14,19 @@
  * sum is what DynamoDB bills for the whole transaction.
  */
 import {
-  type DynamoDBClient,
-  TransactWriteItemsCommand,
-  type TransactWriteItem,
-} from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+
+type TransactItem = NonNullable<
+  TransactWriteCommandInput['TransactItems']
+>[number];
 
 /** Shadow tables by the product's table names, and a client for them. */
 export interface ShadowTables {
-  client: DynamoDBClient;
+  /** A document client: the middleware sees the input before marshalling. */
+  client: DynamoDBDocumentClient;
   tables: Record<string, string>;
 }
 
@@ -81,7 +85,7 @@ export function meterCapacity(
       const name = context.commandName ?? 'unknown';
       let billed = units;
       if (name === 'TransactWriteItemsCommand') {
-        const items = (input as { TransactItems?: TransactWriteItem[] })
+        const items = (input as { TransactItems?: TransactItem[] })
           .TransactItems;
         billed = await replayItems(shadow, items ?? []);
       }
@@ -104,7 +108,7 @@ export function meterCapacity(
 /** Writes each item alone into the shadow tables; sums their units. */
 async function replayItems(
   shadow: ShadowTables,
-  items: TransactWriteItem[],
+  items: TransactItem[],
 ): Promise<number> {
   let units = 0;
   for (const item of items) {
@@ -119,7 +123,7 @@ async function replayItems(
       target.TableName = renamed;
     }
     const { ConsumedCapacity } = await shadow.client.send(
-      new TransactWriteItemsCommand({
+      new TransactWriteCommand({
         TransactItems: [copy],
         ReturnConsumedCapacity: 'TOTAL',
       }),

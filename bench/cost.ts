@@ -6,6 +6,7 @@
  * product's document client.
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FUNCTION_NAMES } from '../functions/routes.ts';
 import type { LocalStack } from '../local/stack.ts';
 import { ensureTables, localDynamoClient } from '../local/tables.ts';
@@ -79,7 +80,10 @@ export async function installMeters(stack: LocalStack): Promise<{
   };
   await ensureTables(stack.endpoints.dynamodb, shadowNames);
   const shadow = {
-    client: localDynamoClient(stack.endpoints.dynamodb),
+    client: DynamoDBDocumentClient.from(
+      localDynamoClient(stack.endpoints.dynamodb),
+      { marshallOptions: { removeUndefinedValues: true } },
+    ),
     tables: {
       [stack.tables.requests]: shadowNames.requests,
       [stack.tables.audit]: shadowNames.audit,

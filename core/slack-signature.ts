@@ -32,10 +32,13 @@ export function signSlackRequest(
  * or the expected signature.
  */
 export function verifySlackSignature(req: SignedRequest): SignatureVerdict {
+  if (req.signingSecret === '') {
+    return { valid: false, reason: 'no signing secret is configured' };
+  }
   if (req.timestamp === undefined || req.signature === undefined) {
     return { valid: false, reason: 'missing signature headers' };
   }
-  if (!/^\d{1,12}$/.test(req.timestamp)) {
+  if (!/^[1-9]\d{0,11}$/.test(req.timestamp)) {
     return { valid: false, reason: 'malformed timestamp' };
   }
   if (Math.abs(req.nowSeconds - Number(req.timestamp)) > MAX_SKEW_SECONDS) {

@@ -298,3 +298,36 @@ describe('Function: signSlackRequest', () => {
     );
   });
 });
+
+describe('Function: verifySlackSignature, hardening beyond bolt', () => {
+  it('refuses every request when the signing secret is empty', () => {
+    const timestamp = String(NOW);
+
+    const verdict = verifySlackSignature({
+      signingSecret: '',
+      timestamp,
+      signature: slackSignature('', timestamp, BODY),
+      rawBody: BODY,
+      nowSeconds: NOW,
+    });
+
+    expect(verdict).toEqual({
+      valid: false,
+      reason: 'no signing secret is configured',
+    });
+  });
+
+  it('refuses a timestamp with a leading zero even when signed over it', () => {
+    const timestamp = `0${NOW}`;
+
+    const verdict = verifySlackSignature({
+      signingSecret: SECRET,
+      timestamp,
+      signature: slackSignature(SECRET, timestamp, BODY),
+      rawBody: BODY,
+      nowSeconds: NOW,
+    });
+
+    expect(verdict).toEqual({ valid: false, reason: 'malformed timestamp' });
+  });
+});
