@@ -164,14 +164,19 @@ export async function fillFromPartition(
   const items: Record<string, unknown>[] = [];
   const filtered = query.input.FilterExpression !== undefined;
   let start = startKey;
+  let reads = 0;
   for (;;) {
     const remaining = limit - items.length;
-    // One item more than needed tells whether another page exists;
-    // a filter may drop most of what is read, so read more at once.
+    // One item more than needed tells whether another page exists. A
+    // filter may drop most of what is read: read more, and more again
+    // while it keeps dropping, but not so much that a page wastes it.
+    const filteredLimit = Math.min(1000, 200 * 2 ** reads++);
     const page = await documentClient().send(
       new QueryCommand({
         ...query.input,
-        Limit: filtered ? Math.max(remaining + 1, 200) : remaining + 1,
+        Limit: filtered
+          ? Math.max(remaining + 1, filteredLimit)
+          : remaining + 1,
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );

@@ -50,6 +50,8 @@ export interface CapacityMeter {
   writeUnits: number;
   /** As DynamoDB Local reports them. */
   reportedWriteUnits: number;
+  /** Transactional write units by table and by its indexes. */
+  writeUnitsBy: Record<string, number>;
   calls: Record<string, { calls: number; units: number }>;
   reset(): void;
 }
@@ -64,11 +66,13 @@ export function meterCapacity(
     readUnits: 0,
     writeUnits: 0,
     reportedWriteUnits: 0,
+    writeUnitsBy: {},
     calls: {},
     reset() {
       meter.readUnits = 0;
       meter.writeUnits = 0;
       meter.reportedWriteUnits = 0;
+      meter.writeUnitsBy = {};
       meter.calls = {};
     },
   };
@@ -87,7 +91,7 @@ export function meterCapacity(
       if (name === 'TransactWriteItemsCommand') {
         const items = (input as { TransactItems?: TransactItem[] })
           .TransactItems;
-        billed = await replayItems(shadow, items ?? []);
+        billed = await replayItems(shadow, items ?? [], meter.writeUnitsBy);
       }
       if (READS.has(name)) {
         meter.readUnits += units;
@@ -105,14 +109,19 @@ export function meterCapacity(
   return meter;
 }
 
-/** Writes each item alone into the shadow tables; sums their units. */
+/**
+ * Writes each item alone into the shadow tables; sums their units, and
+ * adds them to `by` under the product's table name and `table.index`.
+ */
 async function replayItems(
   shadow: ShadowTables,
   items: TransactItem[],
+  by: Record<string, number>,
 ): Promise<number> {
   let units = 0;
   for (const item of items) {
     const copy = structuredClone(item);
+    let table = '';
     for (const operation of Object.values(copy)) {
       const target = operation as { TableName?: string } | undefined;
       if (target?.TableName === undefined) continue;
@@ -120,15 +129,25 @@ async function replayItems(
       if (renamed === undefined) {
         throw new Error(`no shadow table for ${target.TableName}`);
       }
+      table = target.TableName;
       target.TableName = renamed;
     }
     const { ConsumedCapacity } = await shadow.client.send(
       new TransactWriteCommand({
         TransactItems: [copy],
-        ReturnConsumedCapacity: 'TOTAL',
+        ReturnConsumedCapacity: 'INDEXES',
       }),
     );
-    for (const c of ConsumedCapacity ?? []) units += c.CapacityUnits ?? 0;
+    for (const c of ConsumedCapacity ?? []) {
+      units += c.CapacityUnits ?? 0;
+      by[table] = (by[table] ?? 0) + (c.Table?.CapacityUnits ?? 0);
+      for (const [name, index] of Object.entries(
+        c.GlobalSecondaryIndexes ?? {},
+      )) {
+        const key = `${table}.${name}`;
+        by[key] = (by[key] ?? 0) + (index.CapacityUnits ?? 0);
+      }
+    }
   }
   return units;
 }

@@ -21,6 +21,8 @@ export interface CostResult {
   readUnitsPerRequest: number;
   /** DynamoDB Local's own figure, which under-counts transactions. */
   writeUnitsReportedByDynamoLocal: number;
+  /** Write units by table and `table.index` (GSI). */
+  writeUnitsByTarget: Record<string, number>;
   requests: number;
   invocationsByFunction: Record<string, number>;
   /** DynamoDB calls and units per request, by command. */
@@ -148,6 +150,12 @@ export async function measureCost(
     writeUnitsPerRequest: per(capacity.writeUnits),
     readUnitsPerRequest: per(capacity.readUnits),
     writeUnitsReportedByDynamoLocal: per(capacity.reportedWriteUnits),
+    writeUnitsByTarget: Object.fromEntries(
+      Object.entries(capacity.writeUnitsBy).map(([k, v]) => [
+        k.replace(/^bench-e2e-/, ''),
+        per(v),
+      ]),
+    ),
     requests,
     invocationsByFunction: Object.fromEntries(
       Object.entries(invocations.counts).map(([k, v]) => [k, per(v)]),

@@ -148,6 +148,7 @@ const newestFirst = (list: StoredRequest[]) =>
   [...list].sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
 
 beforeAll(async () => {
+  const T0 = Date.now();
   stack = await startTestStack();
   dir = await mkdtemp(join(tmpdir(), 'audit-export-'));
   const built = Array.from({ length: REQUESTS }, (_, i) => synthetic(i));
@@ -155,12 +156,15 @@ beforeAll(async () => {
   events = built
     .flatMap((b) => b.chain)
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  console.log('T stack', Date.now() - T0);
   await batchWrite(stack.tables.requests, requests.map(toRequestItem));
+  console.log('T requests', Date.now() - T0);
   await batchWrite(
     stack.tables.audit,
     built.flatMap((b) => b.chain.map((e) => toAuditItem(e, b.request))),
   );
 
+  console.log('T audit', Date.now() - T0);
   const principalArn = await newPrincipal(stack);
   const submitted = await api<ChangeRequest>(stack, 'POST', '/requests', {
     as: ALICE,
@@ -173,6 +177,7 @@ beforeAll(async () => {
   });
   expect(submitted.status).toBe(202);
   live = submitted.body;
+  console.log('T live', Date.now() - T0);
 }, 60_000);
 
 afterAll(async () => {
