@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
 import {
   api,
+  entryOf,
   slackClick,
   startTestStack,
+  waitForApprovalMessage,
   waitForStatus,
 } from '../support/stack.ts';
 
@@ -12,15 +14,9 @@ const DEVELOPERS = 'arn:aws:iam::111122223333:role/developers';
 const CI = 'arn:aws:iam::111122223333:role/ci-deployer';
 
 let stack: LocalStack;
-let eks: EKSClient;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  eks = new EKSClient({
-    endpoint: stack.endpoints.eks,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
 });
 
 afterAll(async () => {
@@ -28,10 +24,7 @@ afterAll(async () => {
 });
 
 async function groupsOf(principalArn: string) {
-  const { accessEntry } = await eks.send(
-    new DescribeAccessEntryCommand({ clusterName: 'demo', principalArn }),
-  );
-  return accessEntry?.kubernetesGroups;
+  return (await entryOf(stack, principalArn))?.kubernetesGroups;
 }
 
 async function submit(body: Record<string, unknown>, as = 'alice@example.com') {
@@ -49,7 +42,7 @@ describe('Main job: submit, approve in Slack, execute', () => {
     expect(submitted.status).toBe(202);
     expect(submitted.body.status).toBe('PENDING_APPROVAL');
     const requestId = String(submitted.body.requestId);
-    await waitUntilMessagePosted(requestId);
+    await waitForApprovalMessage(stack, requestId);
 
     const click = await slackClick(
       stack,
@@ -90,7 +83,7 @@ describe('Main job: submit, approve in Slack, execute', () => {
       reason: 'OPS-2 operate the batch jobs',
     });
     const requestId = String(submitted.body.requestId);
-    await waitUntilMessagePosted(requestId);
+    await waitForApprovalMessage(stack, requestId);
 
     await slackClick(stack, requestId, 'carol@example.com', 'reject');
     const done = await waitForStatus(stack, requestId);
@@ -117,7 +110,7 @@ describe('Main job: submit, approve in Slack, execute', () => {
       reason: 'OPS-3 read-only access',
     });
     const requestId = String(submitted.body.requestId);
-    const posted = await waitUntilMessagePosted(requestId);
+    const posted = await waitForApprovalMessage(stack, requestId);
 
     await slackClick(stack, requestId, 'bob@example.com', 'approve');
     await waitForStatus(stack, requestId);
@@ -130,18 +123,3 @@ describe('Main job: submit, approve in Slack, execute', () => {
     expect(String(reply?.args.text)).toContain('UpdateAccessEntry succeeded');
   });
 });
-
-/** The approval message for a request, once request-approval posted it. */
-async function waitUntilMessagePosted(requestId: string) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const call = stack.slack.calls.find(
-      (c) =>
-        c.method === 'chat.postMessage' &&
-        JSON.stringify(c.args.blocks ?? []).includes(requestId),
-    );
-    if (call?.ts) return { ts: call.ts };
-    if (Date.now() > deadline) throw new Error('no approval message');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
