@@ -100,11 +100,12 @@ export function toAuditEvent(item: object): AuditEvent {
  * queries without breaking its hash, so `audit verify` checks them too.
  */
 export function staleIndexAttributes(
-  item: Record<string, unknown>,
+  item: object,
   subject: EventSubject,
 ): string[] {
+  const stored = item as Record<string, unknown>;
   const expected = auditIndexAttributes(toAuditEvent(item), subject);
   return Object.entries(expected)
-    .filter(([name, value]) => item[name] !== value)
+    .filter(([name, value]) => stored[name] !== value)
     .map(([name]) => name);
 }

@@ -114,9 +114,23 @@ export async function auditCommand(
       say(`${(error as Error).message}\n\n${usage}`);
       return 2;
     }
-    say(error instanceof Error ? error.message : String(error));
+    say(readFailure(error));
     return 1;
   }
+}
+
+/** A read failure with where it read, so a wrong endpoint is obvious. */
+function readFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const where =
+    `${process.env.DYNAMODB_ENDPOINT ?? 'DynamoDB in AWS'} ` +
+    `(tables ${process.env.REQUESTS_TABLE}, ${process.env.AUDIT_TABLE})`;
+  const hint =
+    (error as { name?: string }).name === 'ResourceNotFoundException'
+      ? '; is the local stack running (npm start), or are the table ' +
+        'names right?'
+      : '';
+  return `Cannot read the audit from ${where}: ${message}${hint}`;
 }
 
 function isParseArgsError(error: unknown): boolean {

@@ -1,9 +1,11 @@
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 
 export interface TableNames {
@@ -89,7 +91,12 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
   });
 }
 
-/** Creates the tables that do not exist yet. */
+/**
+ * Creates the tables that do not exist yet, and the indexes a table kept
+ * from an older version (under `.local/`) lacks. Items written before an
+ * index existed lack its key attributes and stay out of it: start with
+ * `--fresh` to see old data in the lists.
+ */
 export async function ensureTables(endpoint: string, names: TableNames) {
   const client = localDynamoClient(endpoint);
   try {
@@ -98,10 +105,34 @@ export async function ensureTables(endpoint: string, names: TableNames) {
         await client.send(new CreateTableCommand(definition));
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
+        await addMissingIndexes(client, definition);
       }
     }
   } finally {
     client.destroy();
+  }
+}
+
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  definition: CreateTableCommandInput,
+) {
+  const { Table } = await client.send(
+    new DescribeTableCommand({ TableName: definition.TableName }),
+  );
+  const present = new Set(
+    (Table?.GlobalSecondaryIndexes ?? []).map((gsi) => gsi.IndexName),
+  );
+  for (const gsi of definition.GlobalSecondaryIndexes ?? []) {
+    if (present.has(gsi.IndexName)) continue;
+    // DynamoDB adds one index per UpdateTable call.
+    await client.send(
+      new UpdateTableCommand({
+        TableName: definition.TableName,
+        AttributeDefinitions: definition.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: gsi }],
+      }),
+    );
   }
 }
 

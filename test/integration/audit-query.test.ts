@@ -36,8 +36,8 @@ const STATUSES: Status[] = [
   'FAILED',
   'REVERTED',
 ];
-const REQUESTS = 500;
-const EVENTS_PER_REQUEST = 20;
+const REQUESTS = 250;
+const EVENTS_PER_REQUEST = 40;
 const START = Date.parse('2024-03-01T00:00:00.000Z');
 const HOUR = 3_600_000;
 const QUOTED = 'said "yes", then\nleft';
@@ -55,7 +55,7 @@ const roleArn = (n: number) => `arn:aws:iam::111122223333:role/team-${n}`;
 /** Request `i` of the synthetic history and its chain of events. */
 function synthetic(i: number): { request: StoredRequest; chain: AuditEvent[] } {
   const requestId = `01SYNTH${String(i).padStart(19, '0')}`;
-  const createdAt = new Date(START + i * 2 * HOUR).toISOString();
+  const createdAt = new Date(START + i * 4 * HOUR).toISOString();
   const requestedBy = REQUESTERS[i % 4] as string;
   const approver = i % 2 === 0 ? 'bob@example.com' : 'carol@example.com';
   const chain = chainEvents(
@@ -101,8 +101,8 @@ function synthetic(i: number): { request: StoredRequest; chain: AuditEvent[] } {
  * DynamoDB leaves unprocessed. The items come from the production item
  * builders, so the indexes see exactly what the functions would write.
  */
-async function batchWrite(table: string, items: Record<string, unknown>[]) {
-  const batches: Record<string, unknown>[][] = [];
+async function batchWrite(table: string, items: object[]) {
+  const batches: object[][] = [];
   for (let i = 0; i < items.length; i += 25)
     batches.push(items.slice(i, i + 25));
   const worker = async () => {
@@ -148,7 +148,6 @@ const newestFirst = (list: StoredRequest[]) =>
   [...list].sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
 
 beforeAll(async () => {
-  const T0 = Date.now();
   stack = await startTestStack();
   dir = await mkdtemp(join(tmpdir(), 'audit-export-'));
   const built = Array.from({ length: REQUESTS }, (_, i) => synthetic(i));
@@ -156,15 +155,12 @@ beforeAll(async () => {
   events = built
     .flatMap((b) => b.chain)
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-  console.log('T stack', Date.now() - T0);
   await batchWrite(stack.tables.requests, requests.map(toRequestItem));
-  console.log('T requests', Date.now() - T0);
   await batchWrite(
     stack.tables.audit,
     built.flatMap((b) => b.chain.map((e) => toAuditItem(e, b.request))),
   );
 
-  console.log('T audit', Date.now() - T0);
   const principalArn = await newPrincipal(stack);
   const submitted = await api<ChangeRequest>(stack, 'POST', '/requests', {
     as: ALICE,
@@ -177,7 +173,6 @@ beforeAll(async () => {
   });
   expect(submitted.status).toBe(202);
   live = submitted.body;
-  console.log('T live', Date.now() - T0);
 }, 60_000);
 
 afterAll(async () => {
@@ -190,9 +185,7 @@ describe('GET /requests', () => {
     const { items, pages } = await walk<ChangeRequest>('/requests');
 
     expect(ids(items)).toEqual([live.requestId, ...ids(newestFirst(requests))]);
-    expect(pages.map((page) => page.length)).toEqual([
-      100, 100, 100, 100, 100, 1,
-    ]);
+    expect(pages.map((page) => page.length)).toEqual([100, 100, 51]);
     expect(items[1]).not.toHaveProperty('principalKey');
     expect(items[1]).not.toHaveProperty('auditHash');
   });
@@ -222,7 +215,7 @@ describe('GET /requests', () => {
     const { items } = await walk<ChangeRequest>(
       `/requests?${query.replace(/arn:[^&]+/, encodeURIComponent)}`,
       AUDITOR,
-      7,
+      20,
     );
 
     const expected = ids(newestFirst(requests.filter(keep)));
@@ -375,28 +368,37 @@ describe('GET /audit', () => {
 
   it.each([
     [
-      'type=APPROVED&from=2024-03-01&to=2024-05-01',
-      (e: AuditEvent) => e.type === 'APPROVED',
+      'type=APPROVED&from=2024-03-08&to=2024-03-22',
+      (e: AuditEvent) =>
+        e.type === 'APPROVED' && inRange('2024-03-08', '2024-03-22')(e),
     ],
     [
-      'actor=Carol@example.com',
-      (e: AuditEvent) => e.actor === 'carol@example.com',
+      'actor=Dave@example.com',
+      (e: AuditEvent) => e.actor === 'dave@example.com',
     ],
     [
-      'actor=dave@example.com&from=2024-03-20T00:00:00Z',
-      (e: AuditEvent) => e.actor === 'dave@example.com' && e.at >= '2024-03-20',
+      // The live request's events are newer still: no `to` here.
+      'actor=dave@example.com&from=2024-04-05T00:00:00Z',
+      (e: AuditEvent) => e.actor === 'dave@example.com' && e.at >= '2024-04-05',
     ],
     [
-      'clusterName=stage&type=REVERTED&from=2024-03-10&to=2024-04-10',
+      'actor=system&clusterName=demo&to=2024-03-04T00:00:00%2B01:00',
+      (e: AuditEvent) =>
+        e.actor === 'system' &&
+        requestOf(e).clusterName === 'demo' &&
+        e.at < '2024-03-03T23:00:00.000Z',
+    ],
+    [
+      'clusterName=stage&type=REVERTED&from=2024-03-10&to=2024-03-20',
       (e: AuditEvent) =>
         requestOf(e).clusterName === 'stage' &&
         e.type === 'REVERTED' &&
-        inRange('2024-03-10', '2024-04-10')(e),
+        inRange('2024-03-10', '2024-03-20')(e),
     ],
     [
-      `principalArn=${encodeURIComponent(roleArn(7))}&from=2024-03-01&to=2024-04-01`,
+      `principalArn=${encodeURIComponent(roleArn(7))}&from=2024-03-01&to=2024-03-11`,
       (e: AuditEvent) =>
-        requestOf(e).principalArn === roleArn(7) && e.at < '2024-04-01',
+        requestOf(e).principalArn === roleArn(7) && e.at < '2024-03-11',
     ],
   ])('filters by %s, oldest first', async (query, keep) => {
     const { items } = await walk<AuditEvent>(`/audit?${query}`);

@@ -132,9 +132,7 @@ async function cliVerify(...args: string[]) {
 }
 
 beforeAll(async () => {
-  const T0 = Date.now();
   stack = await startTestStack();
-  console.log('T stack', Date.now() - T0);
   ddb = new DynamoDBClient({
     endpoint: stack.endpoints.dynamodb,
     region: 'us-east-1',
@@ -144,7 +142,6 @@ beforeAll(async () => {
   const created = await Promise.all(
     CASES.map((name) => cancelledRequest(principals[name])),
   );
-  console.log('T created', Date.now() - T0);
   CASES.forEach((name, index) => {
     ids[name] = created[index] as string;
   });
