@@ -17,10 +17,11 @@ import {
 export const MAX_RANGE_DAYS = 366;
 
 /**
- * Day partitions one call may walk before it answers with what it has:
- * a sparse range then costs several short calls, not one long one.
+ * Day partitions one call may walk before it answers with what it has.
+ * A whole range fits: callers asking for a year should not have to page
+ * through empty answers (an empty day costs one small query).
  */
-const MAX_DAYS_PER_CALL = 62;
+const MAX_DAYS_PER_CALL = MAX_RANGE_DAYS;
 
 const DAY_MS = 86_400_000;
 

@@ -78,14 +78,20 @@ export function meterCapacity(
   };
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const input = { ...(args.input as object), ReturnConsumedCapacity: 'TOTAL' };
+      const input = {
+        ...(args.input as object),
+        ReturnConsumedCapacity: 'TOTAL',
+      };
       const result = await next({ ...args, input });
       if (!meter.counting) return result;
       const output = result.output as {
         ConsumedCapacity?: CapacityEntry | CapacityEntry[];
       };
       const consumed = [output.ConsumedCapacity ?? []].flat();
-      const units = consumed.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      const units = consumed.reduce(
+        (sum, c) => sum + (c.CapacityUnits ?? 0),
+        0,
+      );
       const name = context.commandName ?? 'unknown';
       let billed = units;
       if (name === 'TransactWriteItemsCommand') {
@@ -99,7 +105,8 @@ export function meterCapacity(
         meter.writeUnits += billed;
         meter.reportedWriteUnits += units;
       }
-      const row = (meter.calls[name] ??= { calls: 0, units: 0 });
+      const row = meter.calls[name] ?? { calls: 0, units: 0 };
+      meter.calls[name] = row;
       row.calls += 1;
       row.units += billed;
       return result;

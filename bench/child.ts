@@ -44,7 +44,12 @@ export async function runInChild<T>(
   const logFile = join(workDir, `${name}.log`);
   const log = createWriteStream(logFile);
   const child = spawn(process.execPath, ['--import', 'tsx', path], {
-    env: { ...process.env, ...env, BENCH_CHILD: path, [RESULT_FILE]: resultFile },
+    env: {
+      ...process.env,
+      ...env,
+      BENCH_CHILD: path,
+      [RESULT_FILE]: resultFile,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log);

@@ -21,7 +21,6 @@ import { FUNCTION_NAMES } from '../functions/routes.ts';
 import { writePolicyEntities } from '../local/policy-entities.ts';
 import { loadSeed } from '../local/seed.ts';
 import {
-  bundle,
   type FunctionBuild,
   functionBuilds,
   loadTemplate,
@@ -111,16 +110,20 @@ interface Sample {
   ready: number | null;
 }
 
-/** What a bundle contains: SDK client packages, Cedar, the policy loader. */
-async function inspect(fn: FunctionBuild, outdir: string) {
+/**
+ * Bundles the function with its template esbuild options (as
+ * scripts/build.ts does) and reads from esbuild's metafile what the
+ * bundle contains: SDK client packages, Cedar, the policy loader.
+ */
+async function bundleFunction(fn: FunctionBuild, outdir: string) {
   const { metafile } = await build({
     ...fn.options,
     outdir,
-    write: false,
     metafile: true,
-    sourcemap: false,
     logLevel: 'silent',
   });
+  const extension = fn.options.outExtension?.['.js'] ?? '.js';
+  const file = join(outdir, `handler${extension}`);
   const inputs = Object.keys(metafile.inputs);
   const packages = new Set(
     inputs.flatMap((path) => {
@@ -129,6 +132,8 @@ async function inspect(fn: FunctionBuild, outdir: string) {
     }),
   );
   return {
+    file,
+    bytes: (await stat(file)).size,
     clients: Object.keys(CLIENTS).filter((name) => packages.has(name)),
     carriesCedar: packages.has('@cedar-policy/cedar-wasm'),
     loadsPolicies: inputs.includes('adapters/policy-loader.ts'),
@@ -197,7 +202,8 @@ function lambdaEnv(
     ...globals,
     ...properties?.Environment?.Variables,
   })) {
-    env[name] = typeof value === 'string' ? value : `bench-${name.toLowerCase()}`;
+    env[name] =
+      typeof value === 'string' ? value : `bench-${name.toLowerCase()}`;
   }
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -221,10 +227,10 @@ function lambdaEnv(
   };
 }
 
-function sample(runner: string, env: Record<string, string>): Sample {
+function sample(env: Record<string, string>): Sample {
   const child = spawnSync(
     process.execPath,
-    ['--input-type=module', '-e', runner],
+    ['--input-type=module', '-e', RUNNER],
     { env, encoding: 'utf8' },
   );
   if (child.status !== 0) {
@@ -257,33 +263,40 @@ export async function runColdStart(
     CEDAR_WASM_DIR: CEDAR_DIR,
   };
 
-  const prepared = await Promise.all(
-    builds.map(async (fn) => {
-      const ours = await bundle(fn, join(workDir, 'bundles'));
-      const facts = await inspect(fn, join(workDir, 'inspect', fn.name));
-      const floorFile = join(workDir, 'floor', fn.name, 'handler.mjs');
-      await mkdir(dirname(floorFile), { recursive: true });
-      const floorBytes = await bundleSource(
+  // Floors depend only on the clients, so functions share them.
+  const floors = new Map<string, Promise<{ file: string; bytes: number }>>();
+  const floorFor = (fn: FunctionBuild, clients: string[]) => {
+    const key = clients.join(',');
+    let floor = floors.get(key);
+    if (!floor) {
+      const file = join(workDir, 'floor', `${floors.size}`, 'handler.mjs');
+      floor = mkdir(dirname(file), { recursive: true })
+        .then(() => bundleSource(fn, floorSource(clients), file))
+        .then((bytes) => ({ file, bytes }));
+      floors.set(key, floor);
+    }
+    return floor;
+  };
+  const prepared = [];
+  for (const fn of builds) {
+    const ours = await bundleFunction(fn, join(workDir, 'bundles', fn.name));
+    const floor = await floorFor(fn, ours.clients);
+    // For the functions that load policies the child runs the same bundle
+    // with the loader re-exported, to await the load the module started;
+    // the import is timed before that await, so init is the same code.
+    let sampled = ours.file;
+    if (ours.loadsPolicies) {
+      sampled = join(workDir, 'policy', fn.name, 'handler.mjs');
+      await mkdir(dirname(sampled), { recursive: true });
+      await bundleSource(
         fn,
-        floorSource(facts.clients),
-        floorFile,
+        `export * from './functions/${fn.name}/handler.ts';\n` +
+          "export { loadPolicyEngine } from './adapters/policy-loader.ts';\n",
+        sampled,
       );
-      let policyFile: string | undefined;
-      if (facts.loadsPolicies) {
-        // The same bundle with the loader's cache exported beside the
-        // handler, so the child can await the load the module started.
-        policyFile = join(workDir, 'policy', fn.name, 'handler.mjs');
-        await mkdir(dirname(policyFile), { recursive: true });
-        await bundleSource(
-          fn,
-          `export * from './functions/${fn.name}/handler.ts';\n` +
-            "export { loadPolicyEngine } from './adapters/policy-loader.ts';\n",
-          policyFile,
-        );
-      }
-      return { fn, ours, facts, floorFile, floorBytes, policyFile };
-    }),
-  );
+    }
+    prepared.push({ fn, ours, floor, sampled });
+  }
   const first = builds[0];
   if (!first) throw new Error('template.yaml has no functions to bundle');
   const cedarFile = join(workDir, 'cedar', 'cedar.mjs');
@@ -294,35 +307,32 @@ export async function runColdStart(
     cedarFile,
   );
 
-  const runner = RUNNER;
   const samples = new Map<string, Sample[]>();
   const push = (key: string, value: Sample) =>
     samples.set(key, [...(samples.get(key) ?? []), value]);
+  const url = (file: string) => pathToFileURL(file).href;
   for (let run = 0; run < runs; run += 1) {
+    const floorsDone = new Set<string>();
     for (const p of prepared) {
       const env = lambdaEnv(template, p.fn, p.ours.file, local);
-      const url = (file: string) => pathToFileURL(file).href;
-      push(`${p.fn.name}`, sample(runner, { ...env, BENCH_BUNDLE: url(p.ours.file) }));
       push(
-        `${p.fn.name}:floor`,
-        sample(runner, { ...env, BENCH_BUNDLE: url(p.floorFile) }),
+        p.fn.name,
+        sample({
+          ...env,
+          BENCH_BUNDLE: url(p.sampled),
+          BENCH_POLICY: p.ours.loadsPolicies ? '1' : '0',
+        }),
       );
-      if (p.policyFile) {
-        push(
-          `${p.fn.name}:policy`,
-          sample(runner, {
-            ...env,
-            BENCH_BUNDLE: url(p.policyFile),
-            BENCH_POLICY: '1',
-          }),
-        );
+      if (!floorsDone.has(p.floor.file)) {
+        floorsDone.add(p.floor.file);
+        push(p.floor.file, sample({ ...env, BENCH_BUNDLE: url(p.floor.file) }));
       }
     }
     push(
       'cedar',
-      sample(runner, {
+      sample({
         ...lambdaEnv(template, first, cedarFile, local),
-        BENCH_BUNDLE: pathToFileURL(cedarFile).href,
+        BENCH_BUNDLE: url(cedarFile),
       }),
     );
   }
@@ -332,8 +342,8 @@ export async function runColdStart(
   const cedarInit = med('cedar', (s) => s.initMs);
   const rows = prepared.map((p): ColdStartRow => {
     const initMs = med(p.fn.name, (s) => s.initMs);
-    const floorInitMs = med(`${p.fn.name}:floor`, (s) => s.initMs);
-    const apart = p.facts.carriesCedar ? initMs - cedarInit : initMs;
+    const floorInitMs = med(p.floor.file, (s) => s.initMs);
+    const apart = p.ours.carriesCedar ? initMs - cedarInit : initMs;
     return {
       function: p.fn.name,
       bundleKb: round(p.ours.bytes / 1024),
@@ -341,22 +351,24 @@ export async function runColdStart(
       floorInitMs: round(floorInitMs),
       ratio: round(apart / floorInitMs, 2),
       ratioWithCedar: round(initMs / floorInitMs, 2),
-      floorBundleKb: round(p.floorBytes / 1024),
+      floorBundleKb: round(p.floor.bytes / 1024),
       processToInitMs: round(med(p.fn.name, (s) => s.toImportMs)),
-      carriesCedar: p.facts.carriesCedar,
-      policyReadyMs: p.policyFile
-        ? round(med(`${p.fn.name}:policy`, (s) => s.ready ?? Number.NaN))
+      carriesCedar: p.ours.carriesCedar,
+      policyReadyMs: p.ours.loadsPolicies
+        ? round(med(p.fn.name, (s) => s.ready ?? Number.NaN))
         : null,
-      floorClients: p.facts.clients,
+      floorClients: p.ours.clients,
     };
   });
   const wasm = await stat(join(CEDAR_DIR, 'cedar_wasm_bg.wasm'));
-  await writeFile(join(workDir, 'cold-start-samples.json'), JSON.stringify([...samples]));
+  await writeFile(
+    join(workDir, 'cold-start-samples.json'),
+    JSON.stringify([...samples]),
+  );
   return {
     runs,
     rows,
     cedar: { wasmKb: round(wasm.size / 1024), initMs: round(cedarInit) },
-    env:
-      'template.yaml variables + Lambda runtime variables, NODE_OPTIONS from the template',
+    env: 'template.yaml variables + Lambda runtime variables, NODE_OPTIONS from the template',
   };
 }

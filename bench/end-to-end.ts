@@ -30,7 +30,7 @@ export interface EndToEndResult {
 
 const REQUESTS = Number(process.env.BENCH_E2E_REQUESTS ?? 200);
 const WARMUP = 5;
-const COST_REQUESTS = Number(process.env.BENCH_COST_REQUESTS ?? 50);
+const COST_REQUESTS = Number(process.env.BENCH_COST_REQUESTS ?? 30);
 const CONCURRENCY = Number(process.env.BENCH_E2E_CONCURRENCY ?? 10);
 const POLL_MS = 50;
 
@@ -97,7 +97,9 @@ async function measure(stack: LocalStack): Promise<EndToEndResult> {
       reason: 'bench: drop deployers',
     });
     if (answer.status !== 202 || answer.body.status !== 'APPROVED') {
-      throw new Error(`submit: ${answer.status} ${JSON.stringify(answer.body)}`);
+      throw new Error(
+        `submit: ${answer.status} ${JSON.stringify(answer.body)}`,
+      );
     }
     return String(answer.body.requestId);
   };

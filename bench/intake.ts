@@ -11,13 +11,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateAccessEntryCommand,
   DescribeAccessEntryCommand,
   DescribeClusterCommand,
   EKSClient,
 } from '@aws-sdk/client-eks';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   DynamoDBDocumentClient,
@@ -40,6 +40,12 @@ export interface IntakeResult {
   floorP99Ms: number;
   /** Ours over the floor, time per request. */
   ratio: number;
+  /**
+   * CPU of this process (handler or floor, SDK, emulator, stub) per
+   * request: less sensitive than wall time to other load on the machine.
+   */
+  cpuMsPerRequest: number;
+  floorCpuMsPerRequest: number;
   requests: number;
   concurrency: number;
   /** Items in the one TransactWriteItems of a submission. */
@@ -49,7 +55,7 @@ export interface IntakeResult {
 
 const WARMUP = 20;
 const ROUNDS = 3;
-const PER_ROUND = 100;
+const PER_ROUND = 60;
 const CONCURRENCY = 4;
 const REQUESTER = 'alice@example.com';
 
@@ -175,7 +181,10 @@ async function measure(
   const { handler } = (await import(
     '../functions/submit-request/handler.ts'
   )) as {
-    handler: (event: unknown, context: unknown) => Promise<{
+    handler: (
+      event: unknown,
+      context: unknown,
+    ) => Promise<{
       statusCode: number;
       body: string;
     }>;
@@ -204,7 +213,9 @@ async function measure(
   await ours();
   const sample = await captured;
   const sampleText = JSON.stringify(sample);
-  const items = (sample.TransactItems as { Put?: { Item: Record<string, string> } }[]);
+  const items = sample.TransactItems as {
+    Put?: { Item: Record<string, string> };
+  }[];
   const sampleRequestId = String(items[1]?.Put?.Item.requestId);
   const sampleLockId = String(items[0]?.Put?.Item.id);
 
@@ -243,14 +254,17 @@ async function measure(
 
   // Alternate rounds so drift in DynamoDB Local (JIT, table growth) and in
   // the machine's load falls on both sides alike.
-  const oursRuns = { latencies: [] as number[], wallMs: 0 };
-  const floorRuns = { latencies: [] as number[], wallMs: 0 };
+  const oursRuns = { latencies: [] as number[], wallMs: 0, cpuMs: 0 };
+  const floorRuns = { latencies: [] as number[], wallMs: 0, cpuMs: 0 };
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const [side, call] of [
       [oursRuns, ours],
       [floorRuns, floor],
     ] as const) {
+      const cpu = process.cpuUsage();
       const run = await closedLoop(PER_ROUND, CONCURRENCY, call);
+      const used = process.cpuUsage(cpu);
+      side.cpuMs += (used.user + used.system) / 1000;
       side.latencies.push(...run.latencies);
       side.wallMs += run.wallMs;
     }
@@ -266,6 +280,8 @@ async function measure(
     floorP50Ms: round(median(floorRuns.latencies)),
     floorP99Ms: round(quantile(floorRuns.latencies, 0.99)),
     ratio: round(floorRps / rps, 2),
+    cpuMsPerRequest: round(oursRuns.cpuMs / oursRuns.latencies.length),
+    floorCpuMsPerRequest: round(floorRuns.cpuMs / floorRuns.latencies.length),
     requests: oursRuns.latencies.length,
     concurrency: CONCURRENCY,
     transactItems: items.length,
