@@ -18,8 +18,8 @@ import {
   type EntrySnapshot,
   lockIdFor,
   type StoredRequest,
-  type SubmitRequestBody,
 } from './request.ts';
+import type { SubmitRequestBody } from './request-schema.ts';
 
 /**
  * The checks EKS itself would make on UpdateAccessEntry that can be made

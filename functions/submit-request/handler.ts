@@ -6,7 +6,8 @@ import { createRequest, transition } from '../../adapters/request-store.ts';
 import { approvalWindow, startWorkflow } from '../../adapters/sfn.ts';
 import { ValidationError } from '../../core/errors.ts';
 import { checkEksRules, checkEntry, planIntake } from '../../core/intake.ts';
-import { submitRequestSchema, toPublicRequest } from '../../core/request.ts';
+import { toPublicRequest } from '../../core/request.ts';
+import { submitRequestSchema } from '../../core/request-schema.ts';
 import { readCurrentEntry } from '../shared/entry.ts';
 import {
   type HttpEvent,

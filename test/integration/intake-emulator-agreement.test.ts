@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../core/errors.ts';
 import { checkEksRules } from '../../core/intake.ts';
-import { submitRequestSchema } from '../../core/request.ts';
+import { submitRequestSchema } from '../../core/request-schema.ts';
 import {
   createEksEmulator,
   type EksEmulator,

@@ -10,7 +10,7 @@ import {
   type IntakeInput,
   planIntake,
 } from '../../core/intake.ts';
-import type { SubmitRequestBody } from '../../core/request.ts';
+import type { SubmitRequestBody } from '../../core/request-schema.ts';
 import { CLUSTER, fakePolicy, PRINCIPAL } from './support/requests.ts';
 
 const NOW = new Date('2025-01-02T00:00:00.000Z');

@@ -12,7 +12,7 @@ import {
   UnsupportedEntryError,
   ValidationError,
 } from '../../core/errors.ts';
-import { submitRequestSchema } from '../../core/request.ts';
+import { submitRequestSchema } from '../../core/request-schema.ts';
 import { STATUSES } from '../../core/status.ts';
 import { ROUTES } from '../../functions/routes.ts';
 
