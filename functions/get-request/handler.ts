@@ -5,6 +5,9 @@ import { httpHandler, json, pathParam } from '../shared/http.ts';
 import { callerIdentity } from '../shared/identity.ts';
 import { logger } from '../shared/logger.ts';
 import { authorizeRead } from '../shared/read-access.ts';
+import { warmUpPolicies } from '../shared/warm-up.ts';
+
+warmUpPolicies();
 
 /**
  * `GET /requests/{requestId}` and `GET /requests/{requestId}/audit`: the

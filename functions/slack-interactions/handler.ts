@@ -17,6 +17,9 @@ import { verifySlackSignature } from '../../core/slack-signature.ts';
 import { type HttpEvent, httpHandler, json, rawBody } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { countOutcome, recordApprovalLatency } from '../shared/metrics.ts';
+import { warmUpPolicies } from '../shared/warm-up.ts';
+
+warmUpPolicies();
 
 interface BlockAction {
   userId: string;

@@ -20,9 +20,9 @@ import {
 import { callerIdentity } from '../shared/identity.ts';
 import { logger } from '../shared/logger.ts';
 import { countOutcome } from '../shared/metrics.ts';
+import { warmUpPolicies } from '../shared/warm-up.ts';
 
-// Parse the Cedar policies during init, not on the first request.
-void loadPolicyEngine().catch(() => undefined);
+warmUpPolicies();
 
 /**
  * `POST /requests`: validates the change, asks policy, stores the request
