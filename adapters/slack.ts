@@ -69,7 +69,15 @@ const emails = new Map<string, string | undefined>();
  */
 export async function emailOf(userId: string): Promise<string | undefined> {
   if (emails.has(userId)) return emails.get(userId);
-  const answer = await (await slack()).users.info({ user: userId });
+  let answer: Awaited<ReturnType<WebClient['users']['info']>>;
+  try {
+    answer = await (await slack()).users.info({ user: userId });
+  } catch (error) {
+    // An unknown user has no identity; anything else is a real failure.
+    const code = (error as { data?: { error?: string } }).data?.error;
+    if (code === 'user_not_found') return undefined;
+    throw error;
+  }
   const email = answer.user?.profile?.email?.toLowerCase();
   emails.set(userId, email);
   return email;

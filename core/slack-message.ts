@@ -8,24 +8,40 @@ export interface SlackMessage {
   blocks: Block[];
 }
 
+/**
+ * Text a requester chose, made inert for Slack's mrkdwn: no mentions, no
+ * links, no formatting, and no line breaks that could start a fake field.
+ */
+export function inert(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
+    .replace(/[*_~`]/g, (mark) => `\u200b${mark}\u200b`);
+}
+
+/** A value shown as code: inert, and unable to close the code span. */
+function code(text: string): string {
+  return `\`${inert(text).replaceAll('\u200b`\u200b', "'")}\``;
+}
+
 function list(items: readonly string[]): string {
-  return items.length === 0
-    ? '_none_'
-    : items.map((i) => `\`${i}\``).join(', ');
+  return items.length === 0 ? '_none_' : items.map(code).join(', ');
 }
 
 function facts(request: ChangeRequest, diff: EntryDiff): string[] {
   const lines = [
-    `*Cluster:* \`${request.clusterName}\``,
-    `*Principal:* \`${request.principalArn}\``,
-    `*Requested by:* ${request.requestedBy}`,
-    `*Reason:* ${request.reason}`,
+    `*Cluster:* ${code(request.clusterName)}`,
+    `*Principal:* ${code(request.principalArn)}`,
+    `*Requested by:* ${inert(request.requestedBy)}`,
+    `*Reason:* ${inert(request.reason)}`,
     `*Groups added:* ${list(diff.groupsAdded)}`,
     `*Groups removed:* ${list(diff.groupsRemoved)}`,
   ];
   if (diff.usernameBefore !== diff.usernameAfter) {
     lines.push(
-      `*Username:* \`${diff.usernameBefore}\` → \`${diff.usernameAfter}\``,
+      `*Username:* ${code(diff.usernameBefore)} → ${code(diff.usernameAfter)}`,
     );
   }
   lines.push(
@@ -85,8 +101,8 @@ export function approvalMessage(
   }
   return {
     text:
-      `EKS access change on ${request.clusterName} for ` +
-      `${request.principalArn}: ${request.status}`,
+      `EKS access change on ${inert(request.clusterName)} for ` +
+      `${inert(request.principalArn)}: ${request.status}`,
     blocks,
   };
 }
@@ -128,13 +144,13 @@ export function resultReply(request: ChangeRequest): string {
       return (
         ':white_check_mark: UpdateAccessEntry succeeded: groups ' +
         `${list(request.after.kubernetesGroups)}, username ` +
-        `\`${request.after.username}\`` +
+        code(request.after.username) +
         (request.expiresAt ? `; reverts at ${request.expiresAt}` : '')
       );
     case 'FAILED':
       return (
         `:x: Execution failed (${request.error?.code}): ` +
-        `${request.error?.message}`
+        inert(request.error?.message ?? '')
       );
     case 'REVERTED':
       return ':rewind: Time-bound change reverted to the previous entry';

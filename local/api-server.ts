@@ -92,7 +92,16 @@ export function createApiServer(
         send(res, status, body);
         return;
       }
-      const route = match(method, url.pathname);
+      let route: Matched | undefined;
+      try {
+        route = match(method, url.pathname);
+      } catch {
+        // API Gateway answers a malformed percent-encoding with 400 too.
+        send(res, 400, {
+          error: { code: 'BadRequest', message: 'Malformed path encoding' },
+        });
+        return;
+      }
       const fn = route ? functions[route.fn] : undefined;
       if (!route || !fn) {
         send(res, 404, {

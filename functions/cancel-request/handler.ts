@@ -5,7 +5,7 @@ import { diffEntry } from '../../core/diff.ts';
 import { ConflictError, PolicyDeniedError } from '../../core/errors.ts';
 import { type StoredRequest, toPublicRequest } from '../../core/request.ts';
 import { approvalMessage } from '../../core/slack-message.ts';
-import { httpHandler, json, pathParam } from '../shared/http.ts';
+import { httpHandler, json, requestIdParam } from '../shared/http.ts';
 import { callerIdentity } from '../shared/identity.ts';
 import { logger } from '../shared/logger.ts';
 import { countOutcome } from '../shared/metrics.ts';
@@ -18,7 +18,7 @@ import { countOutcome } from '../shared/metrics.ts';
  */
 export const handler = httpHandler(async (event) => {
   const identity = callerIdentity(event);
-  const requestId = pathParam(event, 'requestId');
+  const requestId = requestIdParam(event);
   logger.appendKeys({ requestId });
 
   let request: StoredRequest;

@@ -1,7 +1,7 @@
 import { getRequest, listAudit } from '../../adapters/request-store.ts';
 import { verifyChain } from '../../core/audit-chain.ts';
 import { toPublicRequest } from '../../core/request.ts';
-import { httpHandler, json, pathParam } from '../shared/http.ts';
+import { httpHandler, json, requestIdParam } from '../shared/http.ts';
 import { callerIdentity } from '../shared/identity.ts';
 import { logger } from '../shared/logger.ts';
 import { authorizeRead } from '../shared/read-access.ts';
@@ -15,7 +15,7 @@ warmUpPolicies();
  */
 export const handler = httpHandler(async (event) => {
   const identity = callerIdentity(event);
-  const requestId = pathParam(event, 'requestId');
+  const requestId = requestIdParam(event);
   logger.appendKeys({ requestId });
 
   const request = await getRequest(requestId);

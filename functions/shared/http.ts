@@ -8,6 +8,7 @@ import type {
 import type { z } from 'zod';
 import {
   AppError,
+  NotFoundError,
   PayloadTooLargeError,
   ValidationError,
 } from '../../core/errors.ts';
@@ -95,20 +96,33 @@ export function parseJsonBody<S extends z.ZodType>(
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new ValidationError(
-      parsed.error.issues.map((issue) => ({
-        path: issue.path.join('.'),
-        message: issue.message,
-      })),
+      parsed.error.issues.flatMap((issue) =>
+        // An unknown field is named as its own path, like any other.
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => ({
+              path: [...issue.path, key].join('.'),
+              message: 'is not a known field',
+            }))
+          : [{ path: issue.path.join('.'), message: issue.message }],
+      ),
     );
   }
   return parsed.data;
 }
 
-/** A path parameter that the route guarantees. */
-export function pathParam(event: HttpEvent, name: string): string {
-  const value = event.pathParameters?.[name];
-  if (!value) {
-    throw new ValidationError([{ path: name, message: 'is required' }]);
+/** Request ids are ULIDs: 26 characters of Crockford's base 32. */
+export const REQUEST_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/**
+ * The `{requestId}` path parameter. Anything that is not a request id is
+ * answered as the missing request it is, before any read.
+ */
+export function requestIdParam(event: HttpEvent): string {
+  const value = event.pathParameters?.requestId ?? '';
+  if (!REQUEST_ID.test(value)) {
+    throw new NotFoundError(`No request ${value.slice(0, 64)}`, {
+      requestId: value.slice(0, 64),
+    });
   }
   return value;
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { loadPolicyEngine } from '../../adapters/policy-loader.ts';
 import {
   findRequest,
@@ -14,7 +15,13 @@ import { changeFacts } from '../../core/intake.ts';
 import { toPublicRequest } from '../../core/request.ts';
 import { approvalMessage } from '../../core/slack-message.ts';
 import { verifySlackSignature } from '../../core/slack-signature.ts';
-import { type HttpEvent, httpHandler, json, rawBody } from '../shared/http.ts';
+import {
+  type HttpEvent,
+  httpHandler,
+  json,
+  REQUEST_ID,
+  rawBody,
+} from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { countOutcome, recordApprovalLatency } from '../shared/metrics.ts';
 import { warmUpPolicies } from '../shared/warm-up.ts';
@@ -28,41 +35,47 @@ interface BlockAction {
   requestId: string;
 }
 
-/** Reads the one button click we act on from Slack's form payload. */
+/** The part of a `block_actions` payload we act on; the rest is ignored. */
+const blockActionsSchema = z.object({
+  type: z.literal('block_actions'),
+  user: z.object({ id: z.string().regex(/^[A-Z0-9]{2,32}$/) }),
+  channel: z.object({ id: z.string().max(64) }).optional(),
+  container: z.object({ channel_id: z.string().max(64) }).optional(),
+  actions: z
+    .array(
+      z.object({
+        action_id: z.enum(['approve', 'reject']),
+        value: z.string().regex(REQUEST_ID),
+      }),
+    )
+    .min(1),
+});
+
+/**
+ * Reads the one button click we act on from Slack's form payload, or
+ * undefined for anything else (other interactions, malformed payloads).
+ */
 function parseAction(body: string): BlockAction | undefined {
   const payloadText = new URLSearchParams(body).get('payload');
   if (payloadText === null) return undefined;
-  let payload: {
-    type?: string;
-    user?: { id?: string };
-    channel?: { id?: string };
-    container?: { channel_id?: string };
-    actions?: { action_id?: string; value?: string }[];
-  };
+  let raw: unknown;
   try {
-    payload = JSON.parse(payloadText);
+    raw = JSON.parse(payloadText);
   } catch {
     return undefined;
   }
-  const action = payload.actions?.[0];
-  const choice =
-    action?.action_id === 'approve'
-      ? 'APPROVED'
-      : action?.action_id === 'reject'
-        ? 'REJECTED'
-        : undefined;
-  const userId = payload.user?.id;
+  const parsed = blockActionsSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const payload = parsed.data;
+  const action = payload.actions[0];
   const channelId = payload.channel?.id ?? payload.container?.channel_id;
-  if (
-    payload.type !== 'block_actions' ||
-    !choice ||
-    !action?.value ||
-    !userId ||
-    !channelId
-  ) {
-    return undefined;
-  }
-  return { userId, channelId, choice, requestId: action.value };
+  if (!action || !channelId) return undefined;
+  return {
+    userId: payload.user.id,
+    channelId,
+    choice: action.action_id === 'approve' ? 'APPROVED' : 'REJECTED',
+    requestId: action.value,
+  };
 }
 
 function header(event: HttpEvent, name: string): string | undefined {
@@ -102,21 +115,35 @@ export const handler = httpHandler(async (event) => {
       (error: unknown) => logger.warn('ephemeral failed', { error }),
     );
 
+  try {
+    await decideFor(action, tell);
+  } catch (error) {
+    // Slack shows a failed interaction to the user but never retries it:
+    // answer 200 and say so, with the details in our log.
+    logger.error('could not record the decision', { error });
+    await tell('Your decision could not be recorded; nothing changed.');
+  }
+  return json(200, {});
+});
+
+async function decideFor(
+  action: BlockAction,
+  tell: (text: string) => Promise<unknown>,
+): Promise<void> {
   const identity = await emailOf(action.userId);
   if (!identity) {
     await tell('Your Slack profile has no e-mail, so you cannot decide here.');
-    return json(200, {});
+    return;
   }
   const request = await findRequest(action.requestId);
   if (!request) {
     await tell(`There is no request ${action.requestId}.`);
-    return json(200, {});
+    return;
   }
   logger.appendKeys({ clusterName: request.clusterName });
 
   await record(action, identity, tell);
-  return json(200, {});
-});
+}
 
 /** Task tokens that are closed: the wait timed out or was stopped. */
 const CLOSED_TOKEN_ERRORS = new Set([

@@ -160,6 +160,43 @@ describe('POST /requests with bad input', () => {
     },
   );
 
+  it('names an unknown field as its path', async () => {
+    const answer = await post({ ...VALID, extra: 1 });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.issues).toEqual([
+      { path: 'extra', message: 'is not a known field' },
+    ]);
+  });
+
+  it('answers 404 for a request id that cannot exist, however long', async () => {
+    const id = 'A'.repeat(3000);
+
+    const answers = await Promise.all([
+      api<ErrorBody>(stack, 'GET', `/requests/${id}`, {
+        as: 'auditor@example.com',
+      }),
+      api<ErrorBody>(stack, 'GET', `/requests/${id}/audit`, {
+        as: 'auditor@example.com',
+      }),
+      api<ErrorBody>(stack, 'POST', `/requests/${id}/cancel`, {
+        as: 'alice@example.com',
+      }),
+    ]);
+
+    expect(answers.map((a) => a.status)).toEqual([404, 404, 404]);
+    expect(answers[0]?.body.error.code).toBe('NotFound');
+  });
+
+  it('answers 400 for a malformed percent-encoding in the path', async () => {
+    const answer = await api<ErrorBody>(stack, 'GET', '/requests/%E0%A4%A', {
+      as: 'auditor@example.com',
+    });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('BadRequest');
+  });
+
   it('answers 401 without an identity', async () => {
     const answer = await post(VALID, '');
 

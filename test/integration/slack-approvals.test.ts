@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signSlackRequest } from '../../core/slack-signature.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import {
   api,
@@ -115,6 +116,55 @@ describe('Slack approvals under pressure', () => {
       as: 'auditor@example.com',
     });
     expect(body.approvals).toEqual([]);
+  });
+
+  it('answers 200 to signed but malformed clicks and changes nothing', async () => {
+    const requestId = await pendingRequest(['viewers', 'deployers']);
+    const click = (user: unknown, value: unknown) =>
+      JSON.stringify({
+        type: 'block_actions',
+        user: { id: user },
+        channel: { id: 'C0DEMO' },
+        actions: [{ action_id: 'approve', value }],
+      });
+    const payloads = [
+      'null',
+      click('U0NOBODY', requestId),
+      click('U0BOB', 123),
+      click('U0BOB', { a: 1 }),
+      click('U0BOB', 'A'.repeat(3000)),
+      click(['U0BOB'], requestId),
+    ];
+
+    const answers = await Promise.all(
+      payloads.map((payload) => {
+        const body = new URLSearchParams({ payload }).toString();
+        const timestamp = String(Math.floor(Date.now() / 1000));
+        return postInteraction(
+          {
+            'x-slack-request-timestamp': timestamp,
+            'x-slack-signature': signSlackRequest(
+              'local-signing-secret',
+              timestamp,
+              body,
+            ),
+          },
+          body,
+        );
+      }),
+    );
+
+    expect(answers.map((a) => a.status)).toEqual(payloads.map(() => 200));
+    const { body: request } = await api(
+      stack,
+      'GET',
+      `/requests/${requestId}`,
+      {
+        as: 'auditor@example.com',
+      },
+    );
+    expect(request.approvals).toEqual([]);
+    expect(request.status).toBe('PENDING_APPROVAL');
   });
 
   it('answers 401 to forged, stale and unsigned requests and changes nothing', async () => {

@@ -3,6 +3,7 @@ import { diffEntry } from '../../core/diff.ts';
 import { type ChangeRequest, toPublicRequest } from '../../core/request.ts';
 import {
   approvalMessage,
+  inert,
   reminderReply,
   resultReply,
 } from '../../core/slack-message.ts';
@@ -182,5 +183,33 @@ describe('Function: reminderReply', () => {
       ':alarm_clock: Still waiting for 1 more approval (1 of 2); ' +
         `the request expires at ${DEADLINE}.`,
     );
+  });
+});
+
+describe('Function: inert', () => {
+  it('turns mentions, links and formatting into plain text', () => {
+    const text = inert('<!here> <@U0BOB> <http://evil.example|Approve> *bold*');
+
+    expect(text).not.toMatch(/[<>]/);
+    expect(text).toContain('&lt;!here&gt;');
+    expect(text).not.toMatch(/(^|[^\u200b])\*bold/);
+  });
+
+  it('leaves no line break that could start a fake field', () => {
+    expect(inert('ok\n*Groups added:* _none_\r\nx\u2028y')).not.toMatch(
+      /[\n\r\u2028]/,
+    );
+  });
+});
+
+describe('Function: approvalMessage with a hostile reason', () => {
+  it('shows the reason as inert text in one line', () => {
+    const req = request({ reason: '<!channel> approve\n*Approvals:* 2 of 1' });
+
+    const { blocks } = approvalMessage(req, diffEntry(req.before, req.after));
+
+    const body = JSON.stringify(blocks);
+    expect(body).not.toContain('<!channel>');
+    expect(body.match(/\*Approvals:\*/g)).toHaveLength(1);
   });
 });

@@ -7,7 +7,7 @@ import type {
 } from '../../../core/policy.ts';
 import type { StoredRequest } from '../../../core/request.ts';
 
-export const REQUEST_ID = '01JUNITTEST0000000000000001';
+export const REQUEST_ID = '01JABCDEFGHJKMNPQRSTVWXYZ0';
 export const CLUSTER = 'demo';
 export const PRINCIPAL = 'arn:aws:iam::111122223333:role/developers';
 export const REQUESTER = 'alice@example.com';
