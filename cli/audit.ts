@@ -72,7 +72,17 @@ export function applyTableDefaults(env: NodeJS.ProcessEnv = process.env) {
     env.REQUESTS_TABLE === undefined && env.AUDIT_TABLE === undefined;
   env.REQUESTS_TABLE ??= 'eks-access-gate-requests';
   env.AUDIT_TABLE ??= 'eks-access-gate-audit';
-  if (local) env.DYNAMODB_ENDPOINT ??= 'http://127.0.0.1:8000';
+  if (local) {
+    env.DYNAMODB_ENDPOINT ??= `http://127.0.0.1:${env.DYNAMODB_PORT ?? 8000}`;
+  }
+}
+
+/** Where the audit is read from, for the first line of every command. */
+export function auditSource(env: NodeJS.ProcessEnv = process.env): string {
+  return (
+    `Reading ${env.DYNAMODB_ENDPOINT ?? 'DynamoDB in AWS'} ` +
+    `(tables ${env.REQUESTS_TABLE}, ${env.AUDIT_TABLE})`
+  );
 }
 
 /**
@@ -241,6 +251,7 @@ async function verifyCommand(values: Values, stdout: OutputStream) {
   }
   const range = timeRange(values, false);
   const print = (line: string) => stdout.write(`${line}\n`);
+  print(auditSource());
   let checked = 0;
   let broken = 0;
   const report = (finding: ChainFinding) => {

@@ -2,10 +2,23 @@ import { signSlackRequest } from '../core/slack-signature.ts';
 import { loadSeed } from '../local/seed.ts';
 import type { ApiClient } from './api-client.ts';
 
+interface RecordedCall {
+  method: string;
+  args: Record<string, unknown>;
+}
+
+/** What the local Slack stand-in recorded, oldest first. */
+async function slackCalls(api: ApiClient): Promise<RecordedCall[]> {
+  const answer = await api.call('GET', '/_local/slack/messages');
+  return (answer.body as { calls?: RecordedCall[] }).calls ?? [];
+}
+
 /**
- * Approves or rejects as a Slack user would: a `block_actions` payload,
- * form-encoded and signed with the signing secret exactly as Slack signs.
- * The Slack user is the seeded one with this e-mail.
+ * Approves or rejects as a Slack user would: a `block_actions` payload from
+ * the request's approval message, form-encoded and signed with the signing
+ * secret exactly as Slack signs. The Slack user is the seeded one with this
+ * e-mail. What Slack would have told the user privately (a refusal, say)
+ * is shown as the error.
  */
 export async function decideCommand(
   api: ApiClient,
@@ -18,15 +31,25 @@ export async function decideCommand(
     (candidate) => candidate.email === email.toLowerCase(),
   );
   if (!user) {
+    const known = seed.slack.users.flatMap((u) => (u.email ? [u.email] : []));
     throw new Error(
       `No Slack user with e-mail ${email} in local/seed.json ` +
-        `(known: ${seed.slack.users.map((u) => u.email).join(', ')})`,
+        `(known: ${known.join(', ')})`,
     );
   }
-  const request = await api.call('GET', `/requests/${requestId}`);
-  const cluster = (request.body as { clusterName?: string }).clusterName;
-  const channel =
-    (cluster && seed.slack.channels[cluster]) || seed.slack.defaultChannel;
+  const before = await slackCalls(api);
+  const posted = before.find(
+    (call) =>
+      call.method === 'chat.postMessage' &&
+      JSON.stringify(call.args.blocks ?? []).includes(requestId),
+  );
+  if (!posted) {
+    throw new Error(
+      `No approval message for ${requestId} in Slack: is it waiting for ` +
+        'approval on this stack?',
+    );
+  }
+  const channel = String(posted.args.channel);
   const payload = {
     type: 'block_actions',
     user: { id: user.id, name: user.name },
@@ -52,6 +75,17 @@ export async function decideCommand(
     'x-slack-signature': signSlackRequest(secret, timestamp, body),
   });
   if (answer.status !== 200) return answer;
-  // Slack shows the clicker an ephemeral answer; show the request instead.
-  return api.call('GET', `/requests/${requestId}`);
+
+  const told = (await slackCalls(api))
+    .slice(before.length)
+    .filter((c) => c.method === 'chat.postEphemeral' && c.args.user === user.id)
+    .map((c) => String(c.args.text));
+  const last = told.at(-1) ?? '';
+  if (!last.startsWith('Recorded')) {
+    return {
+      status: 409,
+      body: { error: { code: 'DecisionRefused', message: last } },
+    };
+  }
+  return { status: 200, body: { message: last } };
 }

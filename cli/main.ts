@@ -184,8 +184,15 @@ async function run(
         need(requestId, 'requestId'),
         need(values.as, '--as <e-mail>'),
       );
-      if (values.wait && answer.status === 200) {
-        answer = await waitForFinal(api, need(requestId, 'requestId'));
+      if (answer.status === 200) {
+        console.error((answer.body as { message: string }).message);
+        const id = need(requestId, 'requestId');
+        answer = await api.call('GET', `/requests/${id}`);
+        const status = (answer.body as { status?: string }).status;
+        // A quorum still short stays pending: nothing to wait for.
+        if (values.wait && status !== 'PENDING_APPROVAL') {
+          answer = await waitForFinal(api, id);
+        }
       }
       break;
     default:

