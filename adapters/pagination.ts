@@ -192,6 +192,72 @@ export async function fillFromPartition(
   }
 }
 
+/** How {@link fillFromKeys} turns index keys into the items shown. */
+export interface KeyLoader {
+  /** The items of `keys`, in their order; at most `batch` keys a call. */
+  fetch(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]>;
+  batch: number;
+  /** Whether an item belongs on the page. */
+  keep(item: Record<string, unknown>): boolean;
+  /** Whether `keep` drops more than the odd stray item. */
+  filtered: boolean;
+}
+
+/**
+ * {@link fillFromPartition} for a keys-only index: reads keys, fetches
+ * their items only as far as the page needs, and keeps those `keep`
+ * accepts, reading on until the page is full or the partition ends.
+ * Resumes after the last item shown. Unfiltered, there is a next page
+ * exactly when one more key exists; filtered, when the page filled up
+ * before the keys read ran out, so the last page may come back empty.
+ */
+export async function fillFromKeys(
+  query: PartitionQuery,
+  limit: number,
+  startKey: PageKey | undefined,
+  loader: KeyLoader,
+): Promise<{ items: Record<string, unknown>[]; next?: PageKey }> {
+  const items: Record<string, unknown>[] = [];
+  const resume = () => ({
+    items,
+    next: keyOf(items.at(-1) ?? {}, query.keyNames),
+  });
+  let start = startKey;
+  let reads = 0;
+  for (;;) {
+    const remaining = limit - items.length;
+    // Keys are small: read many while the filter drops items, but fetch
+    // only as many items as the page may still take.
+    const page = await documentClient().send(
+      new QueryCommand({
+        ...query.input,
+        Limit: loader.filtered
+          ? Math.max(remaining + 1, Math.min(1000, 200 * 2 ** reads++))
+          : remaining + 1,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    const keys = page.Items ?? [];
+    for (let used = 0; used < keys.length; ) {
+      if (items.length === limit) return resume();
+      const size = loader.filtered
+        ? loader.batch
+        : Math.min(loader.batch, limit - items.length);
+      const batch = keys.slice(used, used + size);
+      used += batch.length;
+      for (const item of await loader.fetch(batch)) {
+        if (!loader.keep(item)) continue;
+        // A match beyond the page: there is a next page for certain.
+        if (items.length === limit) return resume();
+        items.push(item);
+      }
+    }
+    if (page.LastEvaluatedKey === undefined) return { items };
+    start = page.LastEvaluatedKey as PageKey;
+    if (items.length === limit) return { items, next: start };
+  }
+}
+
 /** The start key that resumes a query right after `item`. */
 export function keyOf(
   item: Record<string, unknown>,

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { type ChangeRequest, toPublicRequest } from '../core/request.ts';
 import { STATUSES } from '../core/status.ts';
 import { principalKeyOf } from './audit-item.ts';
+import { BATCH_GET_MAX, batchGetById } from './batch-get.ts';
 import { config } from './config.ts';
 import {
   decodeToken,
   encodeToken,
-  fillFromPartition,
+  fillFromKeys,
   fingerprint,
+  type KeyLoader,
   type Page,
   type PageKey,
   type PartitionQuery,
@@ -15,16 +17,15 @@ import {
 import { fromRequestItem } from './request-store.ts';
 
 /**
- * The requests table's secondary indexes, each sorted by `createdAt`.
- * Only request items carry `principalKey`, `requestedBy` and `status`, and
- * only they are in the `REQUEST` partition of `byCreated`; lock items do
- * carry `clusterName`, so `byCluster` queries filter on `kind`.
+ * The requests table's secondary indexes, each sorted by `createdAt` and
+ * holding keys only. Only request items carry their key attributes (lock
+ * items carry none). There is no status index: a status changes at every
+ * step, and each change would move the item in it.
  */
 export const REQUEST_INDEXES = {
   byPrincipal: 'principalKey',
   byRequester: 'requestedBy',
   byCluster: 'clusterName',
-  byStatus: 'status',
   byCreated: 'kind',
 } as const;
 
@@ -54,7 +55,8 @@ interface Plan {
 
 /**
  * Picks the index that narrows the most: one principal on one cluster,
- * then one requester, one cluster, one status, else every request.
+ * then one requester, one cluster, else every request; `status` is always
+ * a filter.
  */
 export function planRequestQuery(filters: RequestFilters): Plan {
   const { clusterName, principalArn, requestedBy, status } = filters;
@@ -77,17 +79,18 @@ export function planRequestQuery(filters: RequestFilters): Plan {
     keep('status', status);
     return { index: 'byRequester', partition: requestedBy, rest };
   }
+  keep('status', status);
   if (clusterName !== undefined) {
-    keep('status', status);
     return { index: 'byCluster', partition: clusterName, rest };
-  }
-  if (status !== undefined) {
-    return { index: 'byStatus', partition: status, rest };
   }
   return { index: 'byCreated', partition: 'REQUEST', rest };
 }
 
-/** A query over one partition of a requests index, `createdAt` bounded. */
+/**
+ * A query over one partition of a requests index, `createdAt` bounded.
+ * The index holds keys only, so it cannot filter: {@link loaderFor}
+ * applies the plan's other filters to the items.
+ */
 function partitionQuery(
   plan: Plan,
   newestFirst: boolean,
@@ -104,24 +107,11 @@ function partitionQuery(
     values[':to'] = created.to ?? '~';
     keyCondition += ' AND #created BETWEEN :from AND :to';
   }
-  const filters = Object.entries(plan.rest).map(([name, value], index) => {
-    names[`#f${index}`] = name;
-    values[`:f${index}`] = value;
-    return `#f${index} = :f${index}`;
-  });
-  if (plan.index !== 'byCreated') {
-    names['#kind'] = 'kind';
-    values[':request'] = 'REQUEST';
-    filters.push('#kind = :request');
-  }
   return {
     input: {
       TableName: config.requestsTable(),
       IndexName: plan.index,
       KeyConditionExpression: keyCondition,
-      ...(filters.length > 0
-        ? { FilterExpression: filters.join(' AND ') }
-        : {}),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
       ScanIndexForward: !newestFirst,
@@ -131,8 +121,31 @@ function partitionQuery(
 }
 
 /**
+ * Reads the items behind a page of index keys and keeps the requests
+ * that match the plan's other filters. `kind` is checked too: lock items
+ * written before locks lost their index attributes may still sit in
+ * `byCluster`.
+ */
+function loaderFor(plan: Plan): KeyLoader {
+  const rest = Object.entries(plan.rest);
+  return {
+    fetch: (keys) =>
+      batchGetById(
+        config.requestsTable(),
+        keys.map((key) => key.id as string),
+      ),
+    batch: BATCH_GET_MAX,
+    keep: (item) =>
+      item.kind === 'REQUEST' &&
+      rest.every(([name, value]) => item[name] === value),
+    filtered: rest.length > 0,
+  };
+}
+
+/**
  * One page of `GET /requests`, newest first, from the most selective
- * index; the other filters are applied by DynamoDB as it reads.
+ * index; the page's items are then read by key and the other filters
+ * applied to them, reading on until the page is full.
  *
  * @throws ValidationError naming `nextToken` when the token was not made
  *   by this query.
@@ -159,7 +172,12 @@ export async function queryRequests(
             typeof key.id === 'string' &&
             typeof key.createdAt === 'string',
         ).key;
-  const { items, next } = await fillFromPartition(query, paging.limit, start);
+  const { items, next } = await fillFromKeys(
+    query,
+    paging.limit,
+    start,
+    loaderFor(plan),
+  );
   return {
     items: items.map((item) => toPublicRequest(fromRequestItem(item))),
     ...(next ? { nextToken: encodeToken(print, { key: next }) } : {}),
@@ -173,17 +191,19 @@ export async function queryRequests(
 export async function* requestsCreated(
   range: { from?: string | undefined; to?: string | undefined } = {},
 ) {
-  const query = partitionQuery(
-    { index: 'byCreated', partition: 'REQUEST', rest: {} },
-    false,
-    {
-      ...(range.from !== undefined ? { from: range.from } : {}),
-      ...(range.to !== undefined ? { to: range.to } : {}),
-    },
-  );
+  const plan: Plan = { index: 'byCreated', partition: 'REQUEST', rest: {} };
+  const query = partitionQuery(plan, false, {
+    ...(range.from !== undefined ? { from: range.from } : {}),
+    ...(range.to !== undefined ? { to: range.to } : {}),
+  });
   let start: PageKey | undefined;
   do {
-    const { items, next } = await fillFromPartition(query, 500, start);
+    const { items, next } = await fillFromKeys(
+      query,
+      500,
+      start,
+      loaderFor(plan),
+    );
     // BETWEEN includes `to`; ranges are half-open everywhere.
     const page = items
       .map(fromRequestItem)

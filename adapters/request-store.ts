@@ -57,14 +57,7 @@ export async function createRequest(
     {
       Put: {
         TableName: config.requestsTable(),
-        Item: {
-          id: request.lockId,
-          kind: 'LOCK',
-          requestId: request.requestId,
-          clusterName: request.clusterName,
-          principalArn: request.principalArn,
-          createdAt: request.createdAt,
-        },
+        Item: lockItem(request),
         ConditionExpression: 'attribute_not_exists(id)',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
@@ -94,6 +87,29 @@ export async function createRequest(
     throw error;
   }
   return { request: stored, events };
+}
+
+/**
+ * The lock on a cluster and principal, held by the open request. It
+ * carries no attribute any index keys on (`kind`, `createdAt`,
+ * `clusterName`, ...): an index entry would cost a write when the lock is
+ * taken and another when it is released, and lists would have to filter
+ * it out. `requestId` names the holder in the conflict message; the
+ * `locked*` fields are for whoever reads the table.
+ */
+export function lockItem(
+  request: Pick<
+    StoredRequest,
+    'lockId' | 'requestId' | 'clusterName' | 'principalArn' | 'createdAt'
+  >,
+) {
+  return {
+    id: request.lockId,
+    requestId: request.requestId,
+    lockedCluster: request.clusterName,
+    lockedPrincipal: request.principalArn,
+    lockedAt: request.createdAt,
+  };
 }
 
 function lockHolder(error: unknown): string | undefined {

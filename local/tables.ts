@@ -13,15 +13,24 @@ export interface TableNames {
   audit: string;
 }
 
-/** A GSI keyed on `pk` and sorted by `sk`, projecting every attribute. */
-function index(name: string, pk: string, sk: string) {
+/**
+ * A GSI keyed on `pk` and sorted by `sk`. `KEYS_ONLY` suits an index on
+ * items that change after they are written: an update that leaves the
+ * index keys alone then writes nothing to the index.
+ */
+function index(
+  name: string,
+  pk: string,
+  sk: string,
+  projection: 'ALL' | 'KEYS_ONLY',
+) {
   return {
     IndexName: name,
     KeySchema: [
       { AttributeName: pk, KeyType: 'HASH' as const },
       { AttributeName: sk, KeyType: 'RANGE' as const },
     ],
-    Projection: { ProjectionType: 'ALL' as const },
+    Projection: { ProjectionType: projection },
   };
 }
 
@@ -33,8 +42,12 @@ const text = (name: string) => ({
 /**
  * The tables as template.yaml declares them, for DynamoDB Local. The
  * requests indexes serve `GET /requests` newest first by its most
- * selective filter; the audit indexes serve `GET /audit` and the export
- * in time order (adapters/request-query.ts, adapters/audit-query.ts).
+ * selective filter; they hold keys only, since a request changes at every
+ * step of its workflow, and the list reads the items by key. The audit
+ * indexes serve `GET /audit` and the export in time order; audit items
+ * never change, so they project everything. Every index costs a write
+ * per item it holds: lock items carry no attribute an index keys on
+ * (adapters/request-query.ts, adapters/audit-query.ts).
  */
 export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
   return [
@@ -47,16 +60,14 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         text('createdAt'),
         text('principalKey'),
         text('requestedBy'),
-        text('status'),
         text('clusterName'),
       ],
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
-        index('byPrincipal', 'principalKey', 'createdAt'),
-        index('byRequester', 'requestedBy', 'createdAt'),
-        index('byStatus', 'status', 'createdAt'),
-        index('byCluster', 'clusterName', 'createdAt'),
-        index('byCreated', 'kind', 'createdAt'),
+        index('byPrincipal', 'principalKey', 'createdAt', 'KEYS_ONLY'),
+        index('byRequester', 'requestedBy', 'createdAt', 'KEYS_ONLY'),
+        index('byCluster', 'clusterName', 'createdAt', 'KEYS_ONLY'),
+        index('byCreated', 'kind', 'createdAt', 'KEYS_ONLY'),
       ],
     },
     {
@@ -67,7 +78,6 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         { AttributeName: 'seq', AttributeType: 'N' },
         text('day'),
         text('atKey'),
-        text('actor'),
         text('principalKey'),
       ],
       KeySchema: [
@@ -75,9 +85,8 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         { AttributeName: 'seq', KeyType: 'RANGE' },
       ],
       GlobalSecondaryIndexes: [
-        index('byDay', 'day', 'atKey'),
-        index('byActor', 'actor', 'atKey'),
-        index('byPrincipal', 'principalKey', 'atKey'),
+        index('byDay', 'day', 'atKey', 'ALL'),
+        index('byPrincipal', 'principalKey', 'atKey', 'ALL'),
       ],
     },
   ];

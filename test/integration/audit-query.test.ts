@@ -1,7 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toAuditItem } from '../../adapters/audit-item.ts';
 import { documentClient } from '../../adapters/dynamo.ts';
@@ -14,7 +19,11 @@ import {
   GENESIS_HASH,
   hashEvent,
 } from '../../core/audit-chain.ts';
-import type { ChangeRequest, StoredRequest } from '../../core/request.ts';
+import {
+  type ChangeRequest,
+  lockIdFor,
+  type StoredRequest,
+} from '../../core/request.ts';
 import type { Status } from '../../core/status.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { api, newPrincipal, startTestStack } from '../support/stack.ts';
@@ -233,6 +242,64 @@ describe('GET /requests', () => {
     );
   });
 
+  it('keeps lock items out of every index of the requests table', async () => {
+    const table = stack.tables.requests;
+    const lockId = lockIdFor(live.clusterName, live.principalArn);
+    const { Table } = await documentClient().send(
+      new DescribeTableCommand({ TableName: table }),
+    );
+    const indexes = (Table?.GlobalSecondaryIndexes ?? []).map(
+      (gsi) => gsi.IndexName as string,
+    );
+    const idsIn = async (index: string) => {
+      const found: string[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await documentClient().send(
+          new ScanCommand({
+            TableName: table,
+            IndexName: index,
+            ExclusiveStartKey: start,
+          }),
+        );
+        found.push(...(page.Items ?? []).map((item) => String(item.id)));
+        start = page.LastEvaluatedKey;
+      } while (start !== undefined);
+      return found;
+    };
+
+    const lock = await documentClient().send(
+      new GetCommand({ TableName: table, Key: { id: lockId } }),
+    );
+    const byIndex = await Promise.all(indexes.map(idsIn));
+
+    expect(lock.Item?.requestId).toBe(live.requestId);
+    expect(indexes.sort()).toEqual([
+      'byCluster',
+      'byCreated',
+      'byPrincipal',
+      'byRequester',
+    ]);
+    for (const found of byIndex) {
+      expect(found).toContain(live.requestId);
+      expect(found.filter((id) => id.startsWith('lock#'))).toEqual([]);
+    }
+  });
+
+  it('fills every page of a status filter but the last, newest first', async () => {
+    const failed = newestFirst(requests.filter((r) => r.status === 'FAILED'));
+
+    const { items, pages } = await walk<ChangeRequest>(
+      '/requests?status=FAILED',
+      AUDITOR,
+      7,
+    );
+
+    expect(ids(items)).toEqual(ids(failed));
+    expect(pages.slice(0, -1).every((page) => page.length === 7)).toBe(true);
+    expect(pages.length).toBe(Math.ceil(failed.length / 7));
+  });
+
   it('answers 50 items by default and 100 at most', async () => {
     const byDefault = await api<ListAnswer<ChangeRequest>>(
       stack,
@@ -373,20 +440,28 @@ describe('GET /audit', () => {
         e.type === 'APPROVED' && inRange('2024-03-08', '2024-03-22')(e),
     ],
     [
-      'actor=Dave@example.com',
+      // A whole year: the day walk spans all of the history.
+      'actor=Dave@example.com&from=2024-01-01&to=2024-12-31',
       (e: AuditEvent) => e.actor === 'dave@example.com',
     ],
     [
-      // The live request's events are newer still: no `to` here.
-      'actor=dave@example.com&from=2024-04-05T00:00:00Z',
+      'actor=dave@example.com&from=2024-04-05T00:00:00Z&to=2024-05-01',
       (e: AuditEvent) => e.actor === 'dave@example.com' && e.at >= '2024-04-05',
     ],
     [
-      'actor=system&clusterName=demo&to=2024-03-04T00:00:00%2B01:00',
+      'actor=system&clusterName=demo&from=2024-03-01&to=2024-03-04T00:00:00%2B01:00',
       (e: AuditEvent) =>
         e.actor === 'system' &&
         requestOf(e).clusterName === 'demo' &&
         e.at < '2024-03-03T23:00:00.000Z',
+    ],
+    [
+      // One principal's partition bounds it: no range needed.
+      `actor=carol@example.com&clusterName=prod&principalArn=${encodeURIComponent(roleArn(1))}`,
+      (e: AuditEvent) =>
+        e.actor === 'carol@example.com' &&
+        requestOf(e).clusterName === 'prod' &&
+        requestOf(e).principalArn === roleArn(1),
     ],
     [
       'clusterName=stage&type=REVERTED&from=2024-03-10&to=2024-03-20',
@@ -442,6 +517,9 @@ describe('GET /audit', () => {
 
   it.each([
     ['', ['from', 'to']],
+    ['actor=dave@example.com', ['from', 'to']],
+    ['actor=dave@example.com&from=2024-03-01', ['to']],
+    ['actor=system&from=2024-01-01&to=2025-01-02', ['to']],
     ['from=2024-03-01', ['to']],
     ['from=2024-03-02&to=2024-03-01', ['to']],
     ['from=2024-01-01&to=2025-01-02', ['to']],

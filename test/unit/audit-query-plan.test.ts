@@ -10,7 +10,12 @@ const ARN = 'arn:aws:iam::111122223333:role/developers';
 describe('GET /requests: index choice', () => {
   it.each([
     [{}, 'byCreated', 'REQUEST', {}],
-    [{ status: 'FAILED' as const }, 'byStatus', 'FAILED', {}],
+    [
+      { status: 'FAILED' as const },
+      'byCreated',
+      'REQUEST',
+      { status: 'FAILED' },
+    ],
     [
       { clusterName: 'demo', status: 'FAILED' as const },
       'byCluster',
@@ -46,12 +51,23 @@ describe('GET /audit: index choice and range rules', () => {
     });
   });
 
-  it('uses the actor index when no principal narrows more', () => {
+  it('walks days for an actor when no principal narrows more, filtering on it', () => {
     expect(planAuditQuery({ actor: 'system', clusterName: 'demo' })).toEqual({
-      index: 'byActor',
-      partition: 'system',
-      rest: { clusterName: 'demo' },
+      index: 'byDay',
+      rest: { actor: 'system', clusterName: 'demo' },
     });
+  });
+
+  it('refuses an actor without a range, naming from and to', () => {
+    const parsed = auditFiltersSchema.safeParse({ actor: 'system' });
+
+    expect(parsed.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ['from'],
+        message: 'is required unless clusterName with principalArn is given',
+      }),
+      expect.objectContaining({ path: ['to'] }),
+    ]);
   });
 
   it('walks days for anything else, and then needs from and to', () => {
@@ -66,11 +82,15 @@ describe('GET /audit: index choice and range rules', () => {
 
   it('allows an open range when an index bounds the query', () => {
     const parsed = auditFiltersSchema.safeParse({
+      clusterName: 'demo',
+      principalArn: ARN,
       actor: 'System',
       from: '2024-01-01',
     });
 
     expect(parsed.data).toEqual({
+      clusterName: 'demo',
+      principalArn: ARN,
       actor: 'system',
       from: '2024-01-01T00:00:00.000Z',
     });

@@ -357,6 +357,19 @@ describe('template.yaml', () => {
     }
   });
 
+  it('lets list-requests read requests by key in batches only, and list-audit not at all', () => {
+    const batch = allows('ListRequestsRole', 'dynamodb:BatchGetItem');
+
+    expect(batch).toHaveLength(1);
+    expect(batch[0]?.Resource).toEqual({
+      'Fn::GetAtt': ['RequestsTable', 'Arn'],
+    });
+    for (const action of ['dynamodb:GetItem', 'dynamodb:Scan']) {
+      expect(allows('ListRequestsRole', action)).toEqual([]);
+    }
+    expect(allows('ListAuditRole', 'dynamodb:BatchGetItem')).toEqual([]);
+  });
+
   it('declares the tables as local/tables.ts does, with PITR, SSE and deletion protection', () => {
     const local = tableDefinitions({
       requests: 'RequestsTable',
