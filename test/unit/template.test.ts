@@ -280,6 +280,17 @@ describe('template.yaml', () => {
     expect(holders).toEqual(['SubmitRequestRole']);
   });
 
+  it('lets only the two deciding functions complete an approval token', () => {
+    const holders = roles.filter(
+      (role) => allows(role, 'states:SendTaskSuccess').length > 0,
+    );
+
+    expect(holders.sort()).toEqual([
+      'RequestApprovalRole',
+      'SlackInteractionsRole',
+    ]);
+  });
+
   it('gives the Slack secret only to the functions that talk to Slack', () => {
     const holders = roles.filter(
       (role) => allows(role, 'secretsmanager:GetSecretValue').length > 0,
