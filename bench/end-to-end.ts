@@ -58,6 +58,8 @@ async function main(): Promise<EndToEndResult> {
     dynamoEndpoint: process.env.BENCH_DYNAMO_ENDPOINT ?? '',
     tablePrefix: 'bench-e2e',
     dataDir: join(process.env.BENCH_WORK_DIR ?? '/tmp', 'end-to-end'),
+    // A run starts from the seed: no entries or requests of an earlier run.
+    fresh: true,
   });
   try {
     return await measure(stack);

@@ -130,6 +130,8 @@ async function main(): Promise<IntakeResult> {
     dynamoEndpoint,
     tablePrefix: 'bench-intake',
     dataDir: join(process.env.BENCH_WORK_DIR ?? '/tmp', 'intake'),
+    // A run starts from the seed: no entries or requests of an earlier run.
+    fresh: true,
   });
   const stub = await startSfnStub();
   try {
