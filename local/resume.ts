@@ -6,12 +6,45 @@ import { localDynamoClient } from './tables.ts';
 
 const RESUMABLE = ['PENDING_APPROVAL', 'APPROVED', 'EXECUTING'];
 
+/** The workflow input that picks a request up where it stopped. */
+function resumeInput(
+  item: Record<string, unknown>,
+  approvalTimeoutSeconds: number,
+): Record<string, unknown> | undefined {
+  const base = {
+    requestId: item.requestId,
+    ...approvalWindow(approvalTimeoutSeconds),
+  };
+  if (RESUMABLE.includes(String(item.status))) {
+    return {
+      ...base,
+      autoApproved: item.status !== 'PENDING_APPROVAL',
+      ...(item.durationMinutes !== undefined
+        ? { durationMinutes: item.durationMinutes }
+        : {}),
+    };
+  }
+  if (item.status === 'SUCCEEDED' && typeof item.expiresAt === 'string') {
+    // A time-bound change still holding its lock: wait out what is left,
+    // then revert. The local runner scales the wait from durationMinutes.
+    const left = Math.max(0, Date.parse(item.expiresAt) - Date.now());
+    return {
+      ...base,
+      autoApproved: true,
+      durationMinutes: left / 60_000,
+      recorded: { timeBound: true, expiresAt: item.expiresAt },
+    };
+  }
+  return undefined;
+}
+
 /**
  * Executions live in the runner's memory, requests in DynamoDB Local's
  * files: after a restart, restart the workflow of every request that was
  * still waiting or executing, so none stays open (and locked) for ever.
  * A resumed approval wait gets a fresh window; the Slack message already
- * posted is reused. Returns how many were resumed.
+ * posted is reused; a time-bound change waits out what is left of its
+ * time and is reverted. Returns how many were resumed.
  */
 export async function resumeOpenRequests(
   endpoint: string,
@@ -32,20 +65,12 @@ export async function resumeOpenRequests(
       );
       for (const raw of page.Items ?? []) {
         const item = unmarshall(raw);
-        if (item.kind !== 'REQUEST' || !RESUMABLE.includes(item.status)) {
-          continue;
-        }
-        sfn.startExecution(
-          String(item.requestId),
-          JSON.stringify({
-            requestId: item.requestId,
-            autoApproved: item.status !== 'PENDING_APPROVAL',
-            ...approvalWindow(approvalTimeoutSeconds),
-            ...(item.durationMinutes !== undefined
-              ? { durationMinutes: item.durationMinutes }
-              : {}),
-          }),
-        );
+        const input =
+          item.kind === 'REQUEST'
+            ? resumeInput(item, approvalTimeoutSeconds)
+            : undefined;
+        if (input === undefined) continue;
+        sfn.startExecution(String(item.requestId), JSON.stringify(input));
         resumed += 1;
       }
       startKey = page.LastEvaluatedKey;
