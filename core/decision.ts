@@ -16,7 +16,13 @@ export type DecisionOutcome =
       approvals: Approval[];
       events: EventDraft[];
     }
-  | { kind: 'refused'; message: string; events: EventDraft[] };
+  | {
+      kind: 'refused';
+      message: string;
+      events: EventDraft[];
+      /** Who has been refused so far, when this refusal adds someone. */
+      refusedBy?: string[];
+    };
 
 /**
  * Applies one approver's decision. Refusals change nothing but, when
@@ -56,10 +62,18 @@ export function decide(
   };
   if (!policy.allowed) {
     const why = policy.reasons.length > 0 ? policy.reasons.join('; ') : '';
+    const message = `You may not decide on this request${why ? `: ${why}` : '.'}`;
+    const refused = request.refusedBy ?? [];
+    // One audited refusal per identity and request: repeated or replayed
+    // clicks are answered the same way but cannot grow the audit.
+    if (refused.includes(identity)) {
+      return { kind: 'refused', message, events: [] };
+    }
     return {
       kind: 'refused',
-      message: `You may not decide on this request${why ? `: ${why}` : '.'}`,
+      message,
       events: [policyEvent],
+      refusedBy: [...refused, identity],
     };
   }
 

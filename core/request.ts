@@ -47,6 +47,8 @@ export interface StoredRequest extends ChangeRequest {
   lockId: string;
   executionAttempts: number;
   slack?: { channel: string; ts: string };
+  /** Identities whose decision policy refused (each audited once). */
+  refusedBy?: string[];
   /** Step Functions task token of the approval wait; never shown or logged. */
   taskToken?: string;
   /** What happened to a time-bound change when it ran out. */
@@ -60,6 +62,7 @@ const INTERNAL_FIELDS = [
   'executionAttempts',
   'slack',
   'taskToken',
+  'refusedBy',
   'id',
   'kind',
 ] as const;

@@ -206,7 +206,12 @@ async function record(
           throw new TransitionRefused(current, outcome.message);
         }
         refusal = outcome.message;
-        return { events: outcome.events };
+        return {
+          events: outcome.events,
+          ...(outcome.refusedBy
+            ? { set: { refusedBy: outcome.refusedBy } }
+            : {}),
+        };
       }
       refusal = undefined;
       return {

@@ -102,6 +102,23 @@ describe('Slack approvals under pressure', () => {
     expect(body.status).toBe('REJECTED');
   });
 
+  it('audits a refused decider once, however often they click', async () => {
+    const requestId = await pendingRequest(['viewers', 'deployers']);
+    const before = (await auditTypes(stack, requestId)).length;
+
+    for (let i = 0; i < 3; i++) {
+      await slackClick(stack, requestId, 'dave@example.com', 'approve');
+    }
+
+    const types = await auditTypes(stack, requestId);
+    expect(types.length).toBe(before + 1);
+    expect(types.at(-1)).toBe('POLICY_EVALUATED');
+    const told = stack.slack.calls.filter(
+      (c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0DAVE',
+    );
+    expect(told.length).toBeGreaterThanOrEqual(3);
+  });
+
   it('refuses a Slack user without a profile e-mail', async () => {
     const requestId = await pendingRequest(['viewers', 'deployers']);
 

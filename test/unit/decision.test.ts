@@ -148,3 +148,24 @@ describe('Function: decide', () => {
     );
   });
 });
+
+describe('Function: decide, repeated refusals', () => {
+  it('audits the first refusal of an identity and records who it was', () => {
+    const outcome = decide(storedRequest(), BOB, 'APPROVED', DENY, AT);
+
+    expect(outcome).toMatchObject({
+      kind: 'refused',
+      refusedBy: [BOB],
+    });
+    expect(outcome.events.map((e) => e.type)).toEqual(['POLICY_EVALUATED']);
+  });
+
+  it('answers a refused identity again without a new audit event', () => {
+    const request = storedRequest({ refusedBy: [BOB] });
+
+    const outcome = decide(request, BOB, 'APPROVED', DENY, AT);
+
+    expect(outcome.kind).toBe('refused');
+    expect(outcome.events).toEqual([]);
+  });
+});
