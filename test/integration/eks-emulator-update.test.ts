@@ -15,8 +15,7 @@ import {
   T0,
 } from './eks-emulator-harness.ts';
 
-const DEFAULT_USERNAME =
-  `arn:aws:sts::${ACCOUNT}:assumed-role/developers/` + '{{SessionName}}';
+const DEFAULT_USERNAME = `arn:aws:sts::${ACCOUNT}:assumed-role/developers/{{SessionName}}`;
 
 let h: Harness;
 

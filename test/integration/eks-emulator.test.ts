@@ -109,8 +109,7 @@ describe('DescribeAccessEntry', () => {
       createdAt: at(T0),
       modifiedAt: at(T0),
       tags: {},
-      username:
-        `arn:aws:sts::${ACCOUNT}:assumed-role/developers/` + '{{SessionName}}',
+      username: `arn:aws:sts::${ACCOUNT}:assumed-role/developers/{{SessionName}}`,
       type: 'STANDARD',
     });
   });
