@@ -408,6 +408,7 @@ export async function loadHistory(
   range: HistoryRange,
 ): Promise<HistoricalRequest[]> {
   applyTableDefaults();
+  console.error(auditSource());
   const bounds = timeRange(range, false);
   const history: HistoricalRequest[] = [];
   for await (const page of requestsCreated(bounds)) {

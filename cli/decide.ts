@@ -43,13 +43,16 @@ export async function decideCommand(
       call.method === 'chat.postMessage' &&
       JSON.stringify(call.args.blocks ?? []).includes(requestId),
   );
-  if (!posted) {
-    throw new Error(
-      `No approval message for ${requestId} in Slack: is it waiting for ` +
-        'approval on this stack?',
-    );
-  }
-  const channel = String(posted.args.channel);
+  // The stand-in forgets its calls on a restart: then the click comes from
+  // the channel the message was posted to, as the seed configures it.
+  const request = posted
+    ? undefined
+    : await api.call('GET', `/requests/${requestId}`);
+  const cluster = (request?.body as { clusterName?: string } | undefined)
+    ?.clusterName;
+  const channel = posted
+    ? String(posted.args.channel)
+    : (cluster && seed.slack.channels[cluster]) || seed.slack.defaultChannel;
   const payload = {
     type: 'block_actions',
     user: { id: user.id, name: user.name },

@@ -152,9 +152,17 @@ async function run(
         body,
         key ? { 'idempotency-key': key } : {},
       );
-      const id = (answer.body as { requestId?: string }).requestId;
+      const { requestId: id, status } = answer.body as {
+        requestId?: string;
+        status?: string;
+      };
+      // Waiting for approvers could take a day: wait only for automatic ones.
       if (values.wait && answer.status === 202 && id) {
-        answer = await waitForFinal(api, id);
+        if (status === 'PENDING_APPROVAL') {
+          console.error('Waiting for approval; not waiting here.');
+        } else {
+          answer = await waitForFinal(api, id);
+        }
       }
       break;
     }

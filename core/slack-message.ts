@@ -14,6 +14,12 @@ export interface SlackMessage {
  */
 export function inert(text: string): string {
   return text
+    .replace(
+      // Invisible format characters (bidi overrides, zero-width) could make
+      // one text look like another: show them as their code points.
+      /\p{Cf}/gu,
+      (char) => `[U+${char.codePointAt(0)?.toString(16).toUpperCase()}]`,
+    )
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')

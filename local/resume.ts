@@ -10,6 +10,7 @@ const RESUMABLE = ['PENDING_APPROVAL', 'APPROVED', 'EXECUTING'];
 function resumeInput(
   item: Record<string, unknown>,
   approvalTimeoutSeconds: number,
+  waitScale: number,
 ): Record<string, unknown> | undefined {
   const base = {
     requestId: item.requestId,
@@ -25,13 +26,16 @@ function resumeInput(
     };
   }
   if (item.status === 'SUCCEEDED' && typeof item.expiresAt === 'string') {
-    // A time-bound change still holding its lock: wait out what is left,
-    // then revert. The local runner scales the wait from durationMinutes.
-    const left = Math.max(0, Date.parse(item.expiresAt) - Date.now());
+    // A time-bound change still holding its lock: wait out what is left of
+    // its (scaled) time, then revert. The runner scales durationMinutes.
+    const fullMs = Number(item.durationMinutes ?? 0) * 60_000;
+    const succeededAt = Date.parse(item.expiresAt) - fullMs;
+    const dueAt = succeededAt + fullMs * waitScale;
+    const left = Math.max(0, dueAt - Date.now());
     return {
       ...base,
       autoApproved: true,
-      durationMinutes: left / 60_000,
+      durationMinutes: left / 60_000 / waitScale,
       recorded: { timeBound: true, expiresAt: item.expiresAt },
     };
   }
@@ -51,6 +55,7 @@ export async function resumeOpenRequests(
   requestsTable: string,
   sfn: LocalStepFunctions,
   approvalTimeoutSeconds: number,
+  waitScale = 1,
 ): Promise<number> {
   const client = localDynamoClient(endpoint);
   let resumed = 0;
@@ -67,7 +72,7 @@ export async function resumeOpenRequests(
         const item = unmarshall(raw);
         const input =
           item.kind === 'REQUEST'
-            ? resumeInput(item, approvalTimeoutSeconds)
+            ? resumeInput(item, approvalTimeoutSeconds, waitScale)
             : undefined;
         if (input === undefined) continue;
         sfn.startExecution(String(item.requestId), JSON.stringify(input));

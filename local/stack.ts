@@ -173,6 +173,7 @@ async function start(
       tables.requests,
       sfn,
       Number(process.env.APPROVAL_TIMEOUT_SECONDS ?? 86_400),
+      Number(process.env.LOCAL_WAIT_SCALE ?? 1),
     );
   }
 

@@ -195,6 +195,13 @@ describe('Function: inert', () => {
     expect(text).not.toMatch(/(^|[^\u200b])\*bold/);
   });
 
+  it('shows invisible format characters as code points', () => {
+    const text = inert('viewers \u202Esnimda-retsulc cluster\u200B-admins');
+
+    expect(text).toContain('[U+202E]');
+    expect(text).toContain('cluster[U+200B]-admins');
+  });
+
   it('leaves no line break that could start a fake field', () => {
     expect(inert('ok\n*Groups added:* _none_\r\nx\u2028y')).not.toMatch(
       /[\n\r\u2028]/,
