@@ -16,7 +16,7 @@ import {
 } from '../core/audit-chain.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { StoredRequest } from '../core/request.ts';
-import type { Status } from '../core/status.ts';
+import { isTerminal, type Status } from '../core/status.ts';
 import {
   type EventSubject,
   principalKeyOf,
@@ -173,7 +173,6 @@ export interface TransitionPlan {
   /** Attributes to remove from the request item. */
   remove?: (keyof StoredRequest)[];
   events: EventDraft[];
-  releaseLock?: boolean;
 }
 
 /** Thrown by a plan builder to refuse a transition; nothing is written. */
@@ -226,7 +225,7 @@ export async function transition(
           TransactItems: [
             updateRequest(current, set, planned.remove ?? []),
             ...events.map((event) => auditPut(event, current)),
-            ...(planned.releaseLock ? [releaseLock(current)] : []),
+            ...(closes(current, planned.status) ? [releaseLock(current)] : []),
           ],
         }),
       );
@@ -273,6 +272,16 @@ function updateRequest(
       ExpressionAttributeValues: values,
     },
   };
+}
+
+/**
+ * The lock on a cluster and principal is released by the transition that
+ * ends its request: a terminal status, or for a time-bound change the
+ * revert, never the SUCCEEDED before it.
+ */
+function closes(current: StoredRequest, status: Status | undefined) {
+  if (status === undefined) return false;
+  return isTerminal(status, current.durationMinutes !== undefined);
 }
 
 function releaseLock(current: StoredRequest): TransactItem {

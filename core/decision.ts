@@ -1,7 +1,7 @@
 import type { EventDraft } from './audit-chain.ts';
 import type { PolicyDecision } from './policy.ts';
 import type { Approval, StoredRequest } from './request.ts';
-import type { Status } from './status.ts';
+import { isPending, type Status } from './status.ts';
 
 export type Choice = 'APPROVED' | 'REJECTED';
 
@@ -35,7 +35,7 @@ export function decide(
   policy: PolicyDecision,
   at: string,
 ): DecisionOutcome {
-  if (request.status !== 'PENDING_APPROVAL') {
+  if (!isPending(request.status)) {
     return {
       kind: 'refused',
       message: `This request is already ${request.status}; nothing changed.`,

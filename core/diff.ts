@@ -32,15 +32,6 @@ export function isEmptyDiff(diff: EntryDiff): boolean {
   );
 }
 
-/** True when the change only takes groups away and touches nothing else. */
-export function onlyRemovesGroups(diff: EntryDiff): boolean {
-  return (
-    diff.groupsRemoved.length > 0 &&
-    diff.groupsAdded.length === 0 &&
-    diff.usernameBefore === diff.usernameAfter
-  );
-}
-
 /** Compares two group lists as sets, the way EKS stores them. */
 export function sameGroups(a: readonly string[], b: readonly string[]) {
   const left = new Set(a);

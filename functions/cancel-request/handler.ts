@@ -38,7 +38,6 @@ export const handler = httpHandler(async (event) => {
       return {
         status: 'CANCELLED',
         events: [{ type: 'CANCELLED', actor: identity, details: {} }],
-        releaseLock: true,
       };
     }));
   } catch (error) {

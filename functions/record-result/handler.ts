@@ -89,8 +89,6 @@ function planFor(
             ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
           }),
         ],
-        // A time-bound change keeps its lock until the revert is done.
-        releaseLock: !timeBound,
       };
     }
     case 'failed':
@@ -111,14 +109,12 @@ function planFor(
             ...(input.outcome === 'revert-failed' ? { stage: 'revert' } : {}),
           }),
         ],
-        releaseLock: true,
       };
     }
     case 'expired':
       return {
         status: 'EXPIRED',
         events: [event('EXPIRED', { approvals: current.approvals.length })],
-        releaseLock: true,
       };
     case 'reverted': {
       const { outcome, reason } = input.revert;
@@ -138,7 +134,6 @@ function planFor(
             to: current.before,
           }),
         ],
-        releaseLock: true,
       };
     }
   }

@@ -10,7 +10,7 @@ import { completeApproval, failApproval } from '../../adapters/sfn.ts';
 import { emailOf, postEphemeral, updateMessage } from '../../adapters/slack.ts';
 import { type Choice, decide } from '../../core/decision.ts';
 import { diffEntry } from '../../core/diff.ts';
-import { UnauthenticatedError } from '../../core/errors.ts';
+import { NotFoundError, UnauthenticatedError } from '../../core/errors.ts';
 import { changeFacts } from '../../core/intake.ts';
 import { toPublicRequest } from '../../core/request.ts';
 import { approvalMessage } from '../../core/slack-message.ts';
@@ -135,13 +135,6 @@ async function decideFor(
     await tell('Your Slack profile has no e-mail, so you cannot decide here.');
     return;
   }
-  const request = await findRequest(action.requestId);
-  if (!request) {
-    await tell(`There is no request ${action.requestId}.`);
-    return;
-  }
-  logger.appendKeys({ clusterName: request.clusterName });
-
   await record(action, identity, tell);
 }
 
@@ -190,6 +183,7 @@ async function record(
   let outcome: ReturnType<typeof decide> | undefined;
   try {
     result = await transition(action.requestId, (current) => {
+      logger.appendKeys({ clusterName: current.clusterName });
       const decision = policy.evaluateDecision(
         identity,
         changeFacts(current, current.after),
@@ -218,12 +212,16 @@ async function record(
         status: outcome.status,
         set: { approvals: outcome.approvals },
         events: outcome.events,
-        releaseLock: outcome.rejects,
       };
     });
   } catch (error) {
     if (error instanceof TransitionRefused) {
       await tell(error.message);
+      return;
+    }
+    // The request is read once, by the transition itself.
+    if (error instanceof NotFoundError) {
+      await tell(`There is no request ${action.requestId}.`);
       return;
     }
     throw error;

@@ -111,7 +111,6 @@ async function submit(
           details: { code: 'ServerError', stage: 'StartExecution' },
         },
       ],
-      releaseLock: true,
     }));
     return json(503, {
       error: {

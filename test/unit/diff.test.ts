@@ -1,11 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  diffEntry,
-  isEmptyDiff,
-  onlyRemovesGroups,
-  sameGroups,
-} from '../../core/diff.ts';
+import { diffEntry, isEmptyDiff, sameGroups } from '../../core/diff.ts';
 
 const entry = (kubernetesGroups: string[], username = 'dev') => ({
   kubernetesGroups,
@@ -67,22 +62,6 @@ describe('Function: isEmptyDiff', () => {
 
   it('is false when a group is added', () => {
     expect(isEmptyDiff(diffEntry(entry([]), entry(['a'])))).toBe(false);
-  });
-});
-
-describe('Function: onlyRemovesGroups', () => {
-  it('is true for a change that only removes groups', () => {
-    expect(onlyRemovesGroups(diffEntry(entry(['a', 'b']), entry(['a'])))).toBe(
-      true,
-    );
-  });
-
-  it.each([
-    ['adds a group as well', entry(['c'])],
-    ['changes the username as well', entry(['a'], 'other')],
-    ['changes nothing', entry(['a', 'b'])],
-  ])('is false for a change that %s', (_name, after) => {
-    expect(onlyRemovesGroups(diffEntry(entry(['a', 'b']), after))).toBe(false);
   });
 });
 

@@ -268,7 +268,6 @@ describe('Function: slack-interactions', () => {
     ddb
       .on(GetCommand)
       .resolvesOnce({ Item: item(TASK_TOKEN) })
-      .resolvesOnce({ Item: item(TASK_TOKEN) })
       .resolves({ Item: item(renewed) });
     sfn
       .on(SendTaskSuccessCommand, { taskToken: TASK_TOKEN })
